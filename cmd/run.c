@@ -1,0 +1,145 @@
+/* `run`: create, start, and in the foreground forward signals to the
+ * container, wait for it, and exit with its status. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "runtime/container.h"
+#include "util/cleanup.h"
+
+/* Signals a crashing sie must still die of; everything else is forwarded. */
+static bool
+is_synchronous (int sig)
+{
+  return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP
+         || sig == SIGABRT || sig == SIGSYS || sig == SIGKILL || sig == SIGSTOP || sig == SIGPIPE;
+}
+
+static void
+forwardable_set (sigset_t *set)
+{
+  sigfillset (set);
+  for (int sig = 1; sig < NSIG; sig++)
+    if (is_synchronous (sig))
+      sigdelset (set, sig);
+}
+
+static int
+exit_code (int status)
+{
+  if (WIFSIGNALED (status))
+    return 128 + WTERMSIG (status);
+  return WEXITSTATUS (status);
+}
+
+/* Reaps every exited child (sie is a subreaper, so orphans from the
+ * container land here too); returns true once the init is among them. */
+static bool
+reap (pid_t init, int *status)
+{
+  int s;
+  pid_t w;
+  bool done = false;
+
+  while ((w = waitpid (-1, &s, WNOHANG)) > 0)
+    if (w == init)
+      {
+        *status = s;
+        done = true;
+      }
+  return done;
+}
+
+static int
+forward_until_exit (int sfd, pid_t init)
+{
+  struct signalfd_siginfo si;
+  int status = 0;
+
+  for (;;)
+    {
+      ssize_t n = read (sfd, &si, sizeof si);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n != sizeof si)
+        return 255;
+      if (si.ssi_signo == SIGCHLD)
+        {
+          if (reap (init, &status))
+            return exit_code (status);
+          continue;
+        }
+      if (si.ssi_signo != SIGURG && si.ssi_signo != SIGWINCH)
+        kill (init, (int) si.ssi_signo);
+    }
+}
+
+static int
+listen_fds (void)
+{
+  const char *s = getenv ("LISTEN_FDS");
+  int n = s ? atoi (s) : 0;
+  return n > 0 ? n : 0;
+}
+
+int
+cmd_run (const struct sie_globals *g, int argc, char **argv, const char **id, sie_error_t *err)
+{
+  struct create_flags f = { 0 };
+  struct sie_create_opts o;
+  sigset_t forward, old;
+  cleanup_close int sfd = -1;
+  pid_t pid;
+  int code;
+
+  if (cmd_parse_create_flags (argc, argv, true, &f, err) < 0)
+    return -1;
+  if (cmd_positional (argc, argv, 1, "run", "ID", err) < 0)
+    return -1;
+  *id = argv[optind];
+  cmd_reserve_fds (f.preserve_fds + listen_fds ());
+
+  /* Blocked before clone, so no signal or child exit can slip past. */
+  forwardable_set (&forward);
+  sigprocmask (SIG_BLOCK, &forward, &old);
+  if (!f.detach && !f.no_subreaper)
+    prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  o = (struct sie_create_opts){
+    .root = g->root, .id = *id, .bundle = f.bundle, .console_socket = f.console_socket,
+    .pid_file = f.pid_file, .preserve_fds = f.preserve_fds, .no_pivot = f.no_pivot,
+    .no_new_keyring = f.no_new_keyring, .child_sigmask = &old,
+  };
+  pid = sie_container_create (&o, err);
+  if (pid < 0)
+    return -1;
+  if (sie_container_start (g->root, *id, err) < 0)
+    {
+      sie_error_t ignored = NULL;
+      sie_container_delete (g->root, *id, true, &ignored);
+      sie_error_release (&ignored);
+      return -1;
+    }
+  if (f.detach)
+    return 0;
+
+  sfd = signalfd (-1, &forward, SFD_CLOEXEC);
+  if (sfd < 0)
+    return sie_error (err, errno, "signalfd");
+  code = forward_until_exit (sfd, pid);
+  if (!f.keep)
+    {
+      sie_error_t del_err = NULL;
+      if (sie_container_delete (g->root, *id, true, &del_err) < 0)
+        {
+          *err = del_err;
+          return -1;
+        }
+    }
+  return code;
+}

@@ -1,0 +1,86 @@
+/* `delete`: stop what is left, run poststop hooks, remove the cgroup and
+ * the state.  With --force it also cleans whatever a crashed sie left. */
+#include "container.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "cgroups/cgroup.h"
+#include "runtime/hooks.h"
+#include "runtime/query.h"
+#include "runtime/signal_proc.h"
+#include "runtime/statedir.h"
+#include "util/cleanup.h"
+#include "util/log.h"
+
+static int
+remove_cgroup (int dirfd, sie_error_t *err)
+{
+  struct sie_cgroup *cg = NULL;
+  sie_error_t load_err = NULL;
+  int ret;
+
+  /* No cgroup file: the create died before making one. */
+  if (sie_cgroup_load (dirfd, SIE_CGROUP_FILE, &cg, &load_err) < 0)
+    {
+      sie_error_release (&load_err);
+      return 0;
+    }
+  ret = sie_cgroup_destroy (cg, err);
+  sie_cgroup_free (cg);
+  return ret;
+}
+
+static void
+run_poststop (const struct sie_container_info *info, const char *id)
+{
+  cleanup_free char *state = NULL;
+  struct sie_container_info stopped = *info;
+  sie_error_t ignored = NULL;
+
+  if (info->st == NULL || info->cfg == NULL
+      || info->cfg->hooks.n_hooks[SIE_HOOK_POSTSTOP] == 0)
+    return;
+  stopped.status = SIE_STATUS_STOPPED;
+  if (sie_container_info_json (&stopped, id, 0, &state, &ignored) == 0)
+    sie_hooks_run_warn (&info->cfg->hooks, SIE_HOOK_POSTSTOP, state);
+  sie_error_release (&ignored);
+}
+
+static int
+check_deletable (const struct sie_container_info *info, bool force, sie_error_t *err)
+{
+  if (force || info->status == SIE_STATUS_STOPPED || info->status == SIE_STATUS_CREATED)
+    return 0;
+  return sie_error (err, 0, "cannot delete a container in the %s state (use --force)",
+                    sie_status_name (info->status));
+}
+
+int
+sie_container_delete (const char *root, const char *id, bool force, sie_error_t *err)
+{
+  struct sie_container_info info;
+  int ret;
+
+  if (sie_container_info_load (root, id, true, &info, err) < 0)
+    {
+      if (force && (*err)->status == ENOENT)
+        {
+          sie_error_release (err);
+          return 0;
+        }
+      return -1;
+    }
+  ret = check_deletable (&info, force, err);
+  if (ret == 0 && info.st)
+    ret = sie_kill_and_wait (info.st, err);
+  if (ret == 0)
+    ret = remove_cgroup (info.dirfd, err);
+  if (ret == 0)
+    {
+      run_poststop (&info, id);
+      ret = sie_statedir_remove (root, id, err);
+    }
+  sie_container_info_release (&info);
+  return ret;
+}

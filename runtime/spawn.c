@@ -1,0 +1,135 @@
+/* Cloning the container's init into its namespaces. */
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "spec/state.h"
+#include "util/cleanup.h"
+
+int
+sie_spawn_state_json (const struct sie_spawn *s, const char *status, pid_t pid, char **out,
+                      sie_error_t *err)
+{
+  struct sie_oci_state st = {
+    .oci_version = s->cfg->oci_version,
+    .id = s->id,
+    .status = status,
+    .pid = pid,
+    .bundle = s->bundle,
+    .annotations = s->cfg->annotations,
+    .n_annotations = s->cfg->n_annotations,
+  };
+  return sie_oci_state_json (&st, 0, 0, out, err);
+}
+
+/* The kernel's struct clone_args, spelled out to avoid mixing
+ * <linux/sched.h> with glibc's <sched.h>. */
+struct clone3_args
+{
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+      set_tid_size, cgroup;
+};
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* fork() semantics with namespace flags: the child resumes here with a
+ * private copy of memory.  The caller is single-threaded, so the copied
+ * libc state is consistent.  With cgroup_fd >= 0 the child is born in that
+ * v2 cgroup, with no migration and no global cgroup lock. */
+static pid_t
+clone_fork (uint64_t flags, int cgroup_fd)
+{
+  struct clone3_args a = { .flags = flags, .exit_signal = SIGCHLD };
+  if (cgroup_fd >= 0)
+    {
+      a.flags |= CLONE_INTO_CGROUP;
+      a.cgroup = (uint64_t) cgroup_fd;
+    }
+  return (pid_t) syscall (SYS_clone3, &a, sizeof a);
+}
+
+static pid_t
+clone_init (struct sie_spawn *s, uint64_t extra_flags, int parent_sock, sie_error_t *err)
+{
+  int saved[2];
+  pid_t pid;
+
+  if (sie_ns_spawn_prepare (&s->ns, s->cfg->linux_, saved, err) < 0)
+    {
+      sie_ns_spawn_restore (saved, NULL);
+      return -1;
+    }
+  pid = clone_fork ((uint64_t) s->ns.clone_flags | extra_flags, s->cgjoin.v2_dirfd);
+  if (pid == 0)
+    {
+      close (parent_sock);
+      sie_init_main (s);
+    }
+  if (pid < 0)
+    sie_error (err, errno, "clone the container init");
+  if (sie_ns_spawn_restore (saved, pid < 0 ? NULL : err) < 0 && pid > 0)
+    {
+      kill (pid, SIGKILL);
+      waitpid (pid, NULL, 0);
+      return -1;
+    }
+  return pid;
+}
+
+/* Namespaces created while in a joined user namespace must belong to it,
+ * and sie cannot leave a user namespace once inside.  A short-lived
+ * intermediate joins it and clones the init with CLONE_PARENT, so the init
+ * is still sie's own child. */
+static pid_t
+clone_init_in_userns (struct sie_spawn *s, int parent_sock, sie_error_t *err)
+{
+  int p[2];
+  pid_t mid, pid = -1;
+
+  if (pipe2 (p, O_CLOEXEC) < 0)
+    return sie_error (err, errno, "pipe");
+  mid = clone_fork (0, -1);
+  if (mid == 0)
+    {
+      sie_error_t e = NULL;
+      close (p[0]);
+      if (setns (s->ns.join_fd[SIE_NS_USER], CLONE_NEWUSER) < 0)
+        _exit (1);
+      pid = clone_init (s, CLONE_PARENT, parent_sock, &e);
+      if (write (p[1], &pid, sizeof pid) != sizeof pid)
+        _exit (1);
+      _exit (pid > 0 ? 0 : 1);
+    }
+  close (p[1]);
+  if (mid < 0)
+    {
+      close (p[0]);
+      return sie_error (err, errno, "clone");
+    }
+  if (read (p[0], &pid, sizeof pid) != sizeof pid)
+    pid = -1;
+  close (p[0]);
+  waitpid (mid, NULL, 0);
+  if (pid <= 0)
+    return sie_error (err, 0, "linux.namespaces: join the user namespace and clone the init");
+  return pid;
+}
+
+pid_t
+sie_spawn_init (struct sie_spawn *s, int parent_sock, sie_error_t *err)
+{
+  if (s->ns.join_fd[SIE_NS_USER] >= 0)
+    return clone_init_in_userns (s, parent_sock, err);
+  return clone_init (s, 0, parent_sock, err);
+}
