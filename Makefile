@@ -35,7 +35,7 @@ SAN_BUILD = $(BUILD)/san
 SAN_LIB_OBJS = $(LIB_SRCS:%.c=$(SAN_BUILD)/%.o)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(SAN_BUILD)/unit/%)
 
-BENCH_BINS = $(BUILD)/bench/floor
+BENCH_BINS = $(BUILD)/bench/floor $(BUILD)/bench/rusage
 
 MAN_PAGES = $(sort $(wildcard man/*.8))
 
@@ -58,7 +58,7 @@ $(SAN_BUILD)/unit/%: tests/unit/%.c $(SAN_LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) -O1 -g -std=gnu11 $(SAN_FLAGS) -o $@ $^ -lseccomp -lcap -lyajl -lmnl
 
-$(BUILD)/bench/floor: bench/floor.c
+$(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -static -o $@ $<
 
@@ -83,7 +83,7 @@ unit: $(UNIT_BINS)
 check: deps all unit $(BENCH_BINS)
 	@./tests/run-all
 
-bench: deps all $(BENCH_BINS)
+bench: all $(BENCH_BINS)
 	./bench/lifecycle
 
 install: all

@@ -122,6 +122,20 @@ cpuset_inherit (const char *dir, sie_error_t *err)
   return 0;
 }
 
+/* Removes the `levels` directories above `path` that sie created, from the
+ * bottom; a parent another container still uses stays. */
+static void
+remove_parent_levels (const char *path, unsigned levels)
+{
+  cleanup_free char *parent = strdup (path);
+  char *slash = parent ? strrchr (parent, '/') : NULL;
+
+  if (slash == NULL || slash == parent || levels == 0)
+    return;
+  *slash = '\0';
+  remove_levels (parent, levels, NULL);
+}
+
 /* One pass of mkdir -p over the components of `dir` after `base`.
  * Returns 0, or ENOENT when a parent vanished under it (a concurrent delete
  * of a shared parent: worth a retry), or -1 with err set.  On failure what
@@ -500,15 +514,6 @@ remove_children (const char *dir, sie_error_t *err)
   return ret;
 }
 
-/* The default "<own>/sie/<id>": the shared "sie/" parent belongs to sie,
- * whichever container happened to make it. */
-static bool
-default_placement (const struct sie_cgroup *cg)
-{
-  return cg->cgroups_path && strncmp (cg->cgroups_path, "sie/", 4) == 0
-         && strchr (cg->cgroups_path + 4, '/') == NULL;
-}
-
 int
 sie_cgroup_destroy (const struct sie_cgroup *cg, sie_error_t *err)
 {
@@ -524,11 +529,12 @@ sie_cgroup_destroy (const struct sie_cgroup *cg, sie_error_t *err)
       sie_error_t *e = ret < 0 ? NULL : err;
       if (!d->created)
         continue;
-      if (remove_children (d->path, e) < 0 || rmdir_retry (d->path, e) < 0
-          || remove_levels (d->path, d->created_levels, e) < 0)
+      /* The leaf may be briefly busy while its last process exits; the
+       * levels above it that sie made go only when empty. */
+      if (remove_children (d->path, e) < 0 || rmdir_retry (d->path, e) < 0)
         ret = -1;
-      else if (d->created_levels == 1 && default_placement (cg))
-        remove_levels (d->path, 2, NULL); /* "sie/" once its last container is gone */
+      else
+        remove_parent_levels (d->path, d->created_levels - 1);
     }
   return ret;
 }

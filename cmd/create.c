@@ -26,7 +26,7 @@ cmd_create (const struct sie_globals *g, int argc, char **argv, const char **id,
   cmd_reserve_fds (f.preserve_fds + listen_fds ());
   o = (struct sie_create_opts){
     .root = g->root, .id = *id, .bundle = f.bundle, .console_socket = f.console_socket,
-    .pid_file = f.pid_file, .preserve_fds = f.preserve_fds, .no_pivot = f.no_pivot,
+        .console_fd = -1, .pid_file = f.pid_file, .preserve_fds = f.preserve_fds, .no_pivot = f.no_pivot,
     .no_new_keyring = f.no_new_keyring,
   };
   return sie_container_create (&o, err) < 0 ? -1 : 0;

@@ -7,9 +7,11 @@
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/wait.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/run_tty.h"
 #include "runtime/container.h"
 #include "util/cleanup.h"
 
@@ -56,27 +58,54 @@ reap (pid_t init, int *status)
   return done;
 }
 
-static int
-forward_until_exit (int sfd, pid_t init)
+/* Returns true once the init has exited. */
+static bool
+handle_signal (int sfd, pid_t init, struct run_tty *tty, int *status)
 {
   struct signalfd_siginfo si;
+  ssize_t n = read (sfd, &si, sizeof si);
+
+  if (n != sizeof si)
+    return false;
+  if (si.ssi_signo == SIGCHLD)
+    return reap (init, status);
+  if (si.ssi_signo == SIGWINCH)
+    run_tty_resize (tty);
+  else if (si.ssi_signo != SIGURG)
+    kill (init, (int) si.ssi_signo);
+  return false;
+}
+
+static void
+drain_master (struct run_tty *tty)
+{
+  struct pollfd p = { .fd = tty->master, .events = POLLIN };
+  while (tty->master >= 0 && poll (&p, 1, 0) > 0 && run_tty_relay (tty, false, true))
+    ;
+}
+
+static int
+forward_until_exit (int sfd, pid_t init, struct run_tty *tty)
+{
   int status = 0;
+  bool relaying = tty->master >= 0;
 
   for (;;)
     {
-      ssize_t n = read (sfd, &si, sizeof si);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n != sizeof si)
+      struct pollfd p[3] = {
+        { .fd = sfd, .events = POLLIN },
+        { .fd = relaying && !tty->stdin_eof ? 0 : -1, .events = POLLIN },
+        { .fd = relaying ? tty->master : -1, .events = POLLIN },
+      };
+      if (poll (p, 3, -1) < 0 && errno != EINTR)
         return 255;
-      if (si.ssi_signo == SIGCHLD)
+      if ((p[1].revents | p[2].revents) && relaying)
+        relaying = run_tty_relay (tty, p[1].revents != 0, p[2].revents != 0);
+      if ((p[0].revents & POLLIN) && handle_signal (sfd, init, tty, &status))
         {
-          if (reap (init, &status))
-            return exit_code (status);
-          continue;
+          drain_master (tty);
+          return exit_code (status);
         }
-      if (si.ssi_signo != SIGURG && si.ssi_signo != SIGWINCH)
-        kill (init, (int) si.ssi_signo);
     }
 }
 
@@ -93,6 +122,7 @@ cmd_run (const struct sie_globals *g, int argc, char **argv, const char **id, si
 {
   struct create_flags f = { 0 };
   struct sie_create_opts o;
+  struct run_tty tty = { .sock = { -1, -1 }, .master = -1 };
   sigset_t forward, old;
   cleanup_close int sfd = -1;
   pid_t pid;
@@ -110,17 +140,26 @@ cmd_run (const struct sie_globals *g, int argc, char **argv, const char **id, si
   sigprocmask (SIG_BLOCK, &forward, &old);
   if (!f.detach && !f.no_subreaper)
     prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+  /* Foreground without a console socket: sie relays the pty itself. */
+  if (!f.detach && f.console_socket == NULL && run_tty_open (&tty) < 0)
+    return sie_error (err, errno, "socketpair");
   o = (struct sie_create_opts){
     .root = g->root, .id = *id, .bundle = f.bundle, .console_socket = f.console_socket,
-    .pid_file = f.pid_file, .preserve_fds = f.preserve_fds, .no_pivot = f.no_pivot,
-    .no_new_keyring = f.no_new_keyring, .child_sigmask = &old,
+    .console_fd = tty.sock[1], .pid_file = f.pid_file, .preserve_fds = f.preserve_fds,
+    .no_pivot = f.no_pivot, .no_new_keyring = f.no_new_keyring, .child_sigmask = &old,
   };
   pid = sie_container_create (&o, err);
   if (pid < 0)
-    return -1;
+    {
+      run_tty_close (&tty);
+      return -1;
+    }
+  if (tty.sock[0] >= 0)
+    run_tty_receive (&tty);
   if (sie_container_start (g->root, *id, err) < 0)
     {
       sie_error_t ignored = NULL;
+      run_tty_close (&tty);
       sie_container_delete (g->root, *id, true, &ignored);
       sie_error_release (&ignored);
       return -1;
@@ -131,7 +170,8 @@ cmd_run (const struct sie_globals *g, int argc, char **argv, const char **id, si
   sfd = signalfd (-1, &forward, SFD_CLOEXEC);
   if (sfd < 0)
     return sie_error (err, errno, "signalfd");
-  code = forward_until_exit (sfd, pid);
+  code = forward_until_exit (sfd, pid, &tty);
+  run_tty_close (&tty);
   if (!f.keep)
     {
       sie_error_t del_err = NULL;

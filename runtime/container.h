@@ -14,6 +14,7 @@ struct sie_create_opts
   const char *id;
   const char *bundle;         /* NULL: the current directory */
   const char *console_socket; /* NULL: none */
+  int console_fd;             /* or a connected socket (run's own pty relay), -1: none */
   const char *pid_file;       /* NULL: none */
   int preserve_fds;           /* including LISTEN_FDS */
   bool no_pivot;

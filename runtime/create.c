@@ -18,6 +18,7 @@
 
 #include "runtime/container_state.h"
 #include "runtime/hooks.h"
+#include "runtime/rootfs.h"
 #include "runtime/spawn.h"
 #include "runtime/statedir.h"
 #include "runtime/sync.h"
@@ -95,10 +96,12 @@ validate_config (struct create_ctx *c, sie_error_t *err)
     return sie_error (err, 0, "config.json: process.args: missing; sie needs a process to run");
   if (cfg->linux_ == NULL)
     return sie_error (err, 0, "config.json: linux: missing");
-  if (p->terminal && c->o->console_socket == NULL)
+  if (p->terminal && c->o->console_socket == NULL && c->o->console_fd < 0)
     return sie_error (err, 0, "process.terminal needs --console-socket to hand over the pty");
   if (check_unsupported (cfg, err) < 0)
     return -1;
+  if (sie_rootfs_validate (cfg, err) < 0)
+    return sie_error_prefix (err, "config.json");
   if (sie_ns_plan_build (cfg, &c->spawn.ns, err) < 0)
     return sie_error_prefix (err, "config.json");
   if (sie_sysctl_check (cfg, &c->spawn.ns, err) < 0)
@@ -212,7 +215,13 @@ prepare_channels (struct create_ctx *c, sie_error_t *err)
   c->spawn.exec_listen_fd = listen_exec_socket (c->dirfd, err);
   if (c->spawn.exec_listen_fd < 0)
     return -1;
-  if (c->o->console_socket)
+  if (c->o->console_fd >= 0 && c->cfg->process->terminal)
+    {
+      c->spawn.console_fd = fcntl (c->o->console_fd, F_DUPFD_CLOEXEC, 3);
+      if (c->spawn.console_fd < 0)
+        return sie_error (err, errno, "console");
+    }
+  else if (c->o->console_socket)
     {
       c->spawn.console_fd = sie_console_socket_connect (c->o->console_socket, err);
       if (c->spawn.console_fd < 0)

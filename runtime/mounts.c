@@ -34,6 +34,7 @@ read_fs_log (int fsfd, char *buf, size_t size)
   while ((n = read (fsfd, line, sizeof (line) - 1)) > 0)
     {
       line[n] = '\0';
+      line[strcspn (line, "\n")] = '\0';
       if (n > 2 && line[0] == 'e' && line[1] == ' ')
         snprintf (buf, size, " (%s)", line + 2);
     }
@@ -262,7 +263,13 @@ idmap_tree (const struct mount_job *j, int treefd, sie_error_t *err)
                      AT_EMPTY_PATH | (j->opts->idmap_recursive ? AT_RECURSIVE : 0), &attr,
                      sizeof (attr))
       < 0)
-    return sie_error (err, errno, "mount bind: idmap");
+    {
+      /* The kernel wants CAP_SYS_ADMIN over the source's superblock, which
+       * an init in a new user namespace lacks for host filesystems. */
+      if (errno == EPERM && j->ctx->new_userns)
+        return sie_error (err, errno, "mount bind: idmap (not possible from inside a new user namespace)");
+      return sie_error (err, errno, "mount bind: idmap");
+    }
   return 0;
 }
 

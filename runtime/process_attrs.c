@@ -165,26 +165,6 @@ check_oom_score_adj (const struct sie_process *p, sie_error_t *err)
   return 0;
 }
 
-int
-sie_oom_score_adj_apply (const struct sie_process *p, sie_error_t *err)
-{
-  cleanup_close int fd = -1;
-  char buf[24];
-  int len;
-
-  if (p == NULL || !p->oom_score_adj.set)
-    return 0;
-  len = snprintf (buf, sizeof buf, "%" PRId64, p->oom_score_adj.v);
-  fd = open ("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    return sie_error (err, errno, "process.oomScoreAdj: opening /proc/self/oom_score_adj");
-  if (write (fd, buf, (size_t) len) == len)
-    return 0;
-  if (errno == EACCES)
-    return sie_error (err, errno, "process.oomScoreAdj: cannot lower it to %" PRId64
-                      " (needs CAP_SYS_RESOURCE)", p->oom_score_adj.v);
-  return sie_error (err, errno, "process.oomScoreAdj: writing %" PRId64, p->oom_score_adj.v);
-}
 
 /* ---- personality ---- */
 

@@ -6,7 +6,8 @@
  * step that runs in the parent before clone(), so `create` reports config
  * errors before any namespace exists.  The *_apply steps run in the
  * container's init, in the order runc uses:
- *   rlimits, oom, personality, ioprio, scheduler (while still privileged)
+ *   rlimits, personality, ioprio, scheduler (while still privileged;
+ *   oomScoreAdj is written by the parent into /proc/<pid>)
  *   [wait for start]
  *   seccomp (when !noNewPrivileges: needs CAP_SYS_ADMIN)
  *   caps bounding drop -> keepcaps -> user (groups, gid, uid) -> caps sets
@@ -57,7 +58,6 @@ int sie_user_apply (const struct sie_user *u, sie_error_t *err);
  * policy) and refuses an rlimit hard-limit raise that init could not make. */
 int sie_process_attrs_check (const struct sie_process *p, const struct sie_linux *l, sie_error_t *err);
 int sie_rlimits_apply (const struct sie_process *p, sie_error_t *err);
-int sie_oom_score_adj_apply (const struct sie_process *p, sie_error_t *err);
 int sie_personality_apply (const struct sie_personality *p, sie_error_t *err);
 int sie_io_priority_apply (const struct sie_io_priority *p, sie_error_t *err);
 int sie_scheduler_apply (const struct sie_scheduler *s, sie_error_t *err);

@@ -55,6 +55,8 @@ int jerr (const struct jctx *c, const struct jpath *p, const char *fmt, ...)
     __attribute__ ((format (printf, 3, 4)));
 /* "<origin>: <path>: expected <what>, got <v as JSON>". */
 int jerr_type (const struct jctx *c, const struct jpath *p, const char *what, yajl_val v);
+/* "<origin>: <path>: <what> <v as JSON>". */
+int jerr_value (const struct jctx *c, const struct jpath *p, const char *what, yajl_val v);
 int jerr_missing (const struct jctx *c, const struct jpath *p);
 int jerr_oom (const struct jctx *c);
 

@@ -93,7 +93,8 @@ parse_rlimits (const struct jctx *c, const struct jpath *p, yajl_val obj,
   if (r <= 0)
     return r;
   struct jpath ip = JP_IDX (&kp, dup);
-  return jerr (c, &ip, "duplicate rlimit type %s", types[dup]);
+  yajl_val elem = jv_field (obj, "rlimits")->u.array.values[dup];
+  return jerr_value (c, &ip, "duplicate rlimit type", jv_field (elem, "type"));
 }
 
 static int

@@ -179,6 +179,15 @@ jerr_type (const struct jctx *c, const struct jpath *p, const char *what, yajl_v
 }
 
 int
+jerr_value (const struct jctx *c, const struct jpath *p, const char *what, yajl_val v)
+{
+  struct shown s;
+
+  show_value (v, &s);
+  return jerr (c, p, "%s %s", what, s.buf);
+}
+
+int
 jerr_missing (const struct jctx *c, const struct jpath *p)
 {
   return jerr (c, p, "missing required field");

@@ -637,7 +637,7 @@ test_value_errors (void)
                "root with empty path");
   parse_fails ("{\"process\":{\"args\":[\"a\"],\"rlimits\":[{\"type\":\"RLIMIT_NOFILE\",\"hard\":1,\"soft\":1},"
                "{\"type\":\"RLIMIT_CORE\"},{\"type\":\"RLIMIT_NOFILE\"}]}}",
-               "config.json: process.rlimits[2]: duplicate rlimit type RLIMIT_NOFILE",
+               "config.json: process.rlimits[2]: duplicate rlimit type \"RLIMIT_NOFILE\"",
                "duplicate rlimit");
   parse_fails ("{\"process\":{\"args\":[\"a\"],\"rlimits\":[{\"hard\":1}]}}",
                "config.json: process.rlimits[0].type: missing required field", "rlimit without type");

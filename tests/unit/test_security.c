@@ -566,38 +566,6 @@ child_rlimits (void)
 }
 
 static int
-read_int_file (const char *path)
-{
-  char buf[32] = "";
-  int fd = open (path, O_RDONLY);
-  if (fd < 0 || read (fd, buf, sizeof buf - 1) < 0)
-    buf[0] = '\0';
-  if (fd >= 0)
-    close (fd);
-  return atoi (buf);
-}
-
-static int
-child_oom (void)
-{
-  sie_error_t err = NULL;
-  int start = read_int_file ("/proc/self/oom_score_adj");
-  struct sie_process p = { .oom_score_adj = { true, start < 1000 ? start + 1 : 1000 } };
-
-  CHECK (sie_oom_score_adj_apply (&p, &err) == 0, "raise: %s", msg (err));
-  CHECK (read_int_file ("/proc/self/oom_score_adj") == p.oom_score_adj.v, "oom_score_adj not set");
-  if (!have_cap (CAP_SYS_RESOURCE))
-    {
-      /* an unprivileged write pins the floor; lowering below it needs the cap */
-      p.oom_score_adj.v = -1000;
-      CHECK (sie_oom_score_adj_apply (&p, &err) < 0, "lowering to -1000 worked");
-      CHECK (strstr (msg (err), "process.oomScoreAdj: cannot lower it to -1000 (needs CAP_SYS_RESOURCE)"),
-             "message: %s", msg (err));
-    }
-  return 0;
-}
-
-static int
 child_personality_ioprio_sched (void)
 {
   sie_error_t err = NULL;
@@ -651,7 +619,6 @@ test_apply (void)
   ok (in_child (child_caps) == 0, "caps: bounding drop leaves CapBnd without CAP_NET_RAW; sets and ambient applied");
   ok (in_child (child_user) == 0, "user: groups, gid and uid applied; later changes refused with the field");
   ok (in_child (child_rlimits) == 0, "rlimits: applied; raising the hard limit names the current one");
-  ok (in_child (child_oom) == 0, "oomScoreAdj: raised; lowering names CAP_SYS_RESOURCE");
   ok (in_child (child_personality_ioprio_sched) == 0, "personality LINUX32, ioprio BE/5, SCHED_BATCH nice 7, SCHED_IDLE");
   ok (in_child (child_affinity_mempolicy) == 0, "cpu affinity and memory policy (BIND 0, LOCAL) applied");
 }
