@@ -18,7 +18,8 @@ parse_namespace (const struct jctx *c, const struct jpath *p, yajl_val v, void *
   t = sie_ns_type_from_name (type);
   free (type);
   if (t < 0)
-    return jerr_type (c, &tp, "a namespace type (pid, network, mount, ipc, uts, user, cgroup, time)",
+    return jerr_type (c, &tp,
+                      "a namespace type (pid, network, mount, ipc, uts, user, cgroup, time)",
                       jv_field (v, "type"));
   ns->type = t;
   return jv_opt_string (c, p, v, "path", &ns->path);

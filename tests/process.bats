@@ -67,7 +67,7 @@ status_field () { awk -v f="$1:" '$1 == f {$1 = ""; sub(/^ /, ""); print}' <<< "
 }
 
 @test "process: umask, default 0022 and configured" {
-  set_cmd 'umask; touch /tmp/f; stat -c %a /tmp/f'
+  set_cmd 'umask; rm -f /tmp/f; touch /tmp/f; stat -c %a /tmp/f'
   run sie run -b "$BUNDLE" "$ID"
   assert_success
   assert_output_equal "$(printf '0022\n644')"

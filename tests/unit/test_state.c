@@ -88,8 +88,8 @@ test_compact (void)
   struct sie_oci_state bare = { .id = "x", .status = "creating", .pid = 7 };
   defaults = state_json (&bare, 1, 0);
   is_str (defaults,
-          "{\"ociVersion\":\"1.2.0\",\"id\":\"x\",\"pid\":7,\"status\":\"creating\",\"bundle\":\"\","
-          "\"rootfs\":\"\",\"created\":\"\",\"owner\":\"\"}",
+          "{\"ociVersion\":\"1.2.0\",\"id\":\"x\",\"pid\":7,\"status\":\"creating\","
+          "\"bundle\":\"\",\"rootfs\":\"\",\"created\":\"\",\"owner\":\"\"}",
           "absent ociVersion is 1.2.0, absent strings are empty");
 }
 
