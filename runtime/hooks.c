@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -56,6 +57,8 @@ exec_hook (const struct sie_hook *h, int in, int out)
   char *default_argv[] = { h->path, NULL };
   char *empty_env[] = { NULL };
 
+  /* A hook must not outlive a sie that crashed or was killed. */
+  prctl (PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   dup2 (in, 0);
   dup2 (out, 1);
   dup2 (out, 2);
