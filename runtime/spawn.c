@@ -50,7 +50,9 @@ struct clone3_args
 static pid_t
 clone_fork (uint64_t flags, int cgroup_fd)
 {
-  struct clone3_args a = { .flags = flags, .exit_signal = SIGCHLD };
+  /* With CLONE_PARENT the kernel takes the exit signal from the caller
+   * (SIGCHLD here) and refuses one given explicitly. */
+  struct clone3_args a = { .flags = flags, .exit_signal = (flags & CLONE_PARENT) ? 0 : SIGCHLD };
   if (cgroup_fd >= 0)
     {
       a.flags |= CLONE_INTO_CGROUP;
@@ -104,9 +106,11 @@ clone_init_in_userns (struct sie_spawn *s, int parent_sock, sie_error_t *err)
     {
       sie_error_t e = NULL;
       close (p[0]);
+      /* Reports the init's pid, or -errno. */
       if (setns (s->ns.join_fd[SIE_NS_USER], CLONE_NEWUSER) < 0)
-        _exit (1);
-      pid = clone_init (s, CLONE_PARENT, parent_sock, &e);
+        pid = -errno;
+      else if ((pid = clone_init (s, CLONE_PARENT, parent_sock, &e)) < 0)
+        pid = e && e->status ? -e->status : -EINVAL;
       if (write (p[1], &pid, sizeof pid) != sizeof pid)
         _exit (1);
       _exit (pid > 0 ? 0 : 1);
@@ -122,7 +126,8 @@ clone_init_in_userns (struct sie_spawn *s, int parent_sock, sie_error_t *err)
   close (p[0]);
   waitpid (mid, NULL, 0);
   if (pid <= 0)
-    return sie_error (err, 0, "linux.namespaces: join the user namespace and clone the init");
+    return sie_error (err, pid < 0 ? -pid : 0,
+                      "linux.namespaces: clone the init in the joined user namespace");
   return pid;
 }
 

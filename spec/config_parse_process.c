@@ -150,6 +150,21 @@ parse_args (const struct jctx *c, const struct jpath *p, yajl_val v, struct sie_
   return 0;
 }
 
+/* A relative cwd would be resolved against whatever directory init happens
+ * to be in; the spec requires an absolute one.  Absence is left to the
+ * caller, which knows its default. */
+static int
+parse_cwd (const struct jctx *c, const struct jpath *p, yajl_val v, struct sie_process *proc)
+{
+  struct jpath kp = JP_KEY (p, "cwd");
+
+  if (jv_opt_string (c, p, v, "cwd", &proc->cwd) < 0)
+    return -1;
+  if (proc->cwd && proc->cwd[0] != '/')
+    return jerr_type (c, &kp, "an absolute path", jv_field (v, "cwd"));
+  return 0;
+}
+
 int
 parse_process (const struct jctx *c, const struct jpath *p, yajl_val v,
                struct sie_process *proc)
@@ -162,7 +177,7 @@ parse_process (const struct jctx *c, const struct jpath *p, yajl_val v,
       || jv_opt_with (c, p, v, "user", parse_user, &proc->user) < 0
       || parse_args (c, p, v, proc) < 0
       || jv_opt_strv (c, p, v, "env", &proc->env, &proc->n_env) < 0
-      || jv_opt_string (c, p, v, "cwd", &proc->cwd) < 0
+      || parse_cwd (c, p, v, proc) < 0
       || jv_opt_new (c, p, v, "capabilities", sizeof (struct sie_capabilities),
                      parse_capabilities, &proc->capabilities)
              < 0

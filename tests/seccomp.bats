@@ -59,7 +59,7 @@ set_seccomp ()
   set_seccomp '[{"names": ["openat", "open", "creat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 122,
                  "args": [{"index": 2, "value": 64, "valueTwo": 64, "op": "SCMP_CMP_MASKED_EQ"},
                           {"index": 3, "value": 438, "op": "SCMP_CMP_EQ"}]}]'
-  set_cmd 'cat /etc/passwd > /dev/null && echo read-ok; cp /etc/passwd /tmp/copied && echo cp-ok; touch /tmp/touched 2>&1; true'
+  set_cmd 'cat /etc/passwd | grep -q root && echo read-ok; cp /etc/passwd /tmp/copied && echo cp-ok; touch /tmp/touched 2>&1; true'
   run sie run -b "$BUNDLE" "$ID"
   assert_success
   assert_output_match '^read-ok$'

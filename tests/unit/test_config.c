@@ -631,6 +631,9 @@ test_value_errors (void)
                "process without args");
   parse_fails ("{\"process\":{\"args\":[]}}", "config.json: process.args: must not be empty",
                "process with empty args");
+  parse_fails ("{\"process\":{\"args\":[\"a\"],\"cwd\":\"work\"}}",
+               "config.json: process.cwd: expected an absolute path, got \"work\"",
+               "relative cwd");
   parse_fails ("{\"root\":{\"readonly\":true}}", "config.json: root.path: missing required field",
                "root without path");
   parse_fails ("{\"root\":{\"path\":\"\"}}", "config.json: root.path: must not be empty",
