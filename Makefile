@@ -66,10 +66,12 @@ $(BUILD)/bench/%: bench/%.c
 $(BUILD)/fuzz/fuzz_config: tests/fuzz/fuzz_config.c $(LIB_SRCS)
 	@mkdir -p $(dir $@)
 	clang $(CPPFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ \
-	  tests/fuzz/fuzz_config.c spec/*.c util/*.c -lyajl
+	  tests/fuzz/fuzz_config.c spec/*.c util/*.c -lyajl -lcap
 
+# New inputs go to a scratch directory; the committed seeds stay as they are.
 fuzz: $(BUILD)/fuzz/fuzz_config
-	$(BUILD)/fuzz/fuzz_config -max_total_time=$${FUZZ_SECONDS:-30} tests/fuzz/corpus
+	@mkdir -p $(BUILD)/fuzz/corpus
+	$(BUILD)/fuzz/fuzz_config -max_total_time=$${FUZZ_SECONDS:-30} $(BUILD)/fuzz/corpus tests/fuzz/corpus
 
 deps:
 	@./tests/install-deps

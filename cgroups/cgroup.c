@@ -216,7 +216,7 @@ display_path (const char *cgroups_path, const char *id)
   char *clean, *out;
 
   if (cgroups_path == NULL || cgroups_path[0] == '\0')
-    return asprintf (&out, "sie/%s", id) < 0 ? NULL : out;
+    return strdup (id);
   clean = sie_cgroup_clean_path (cgroups_path);
   if (clean == NULL || cgroups_path[0] == '/')
     return clean;

@@ -138,7 +138,8 @@ static void
 report (const char *id, sie_error_t err)
 {
   char *line = NULL;
-  if (id && asprintf (&line, "%s: %s", id, err->msg) >= 0)
+  /* An invalid id is the error itself, quoted safely in the message. */
+  if (id && sie_id_validate (id, NULL) == 0 && asprintf (&line, "%s: %s", id, err->msg) >= 0)
     {
       sie_log_error (line);
       free (line);

@@ -38,7 +38,7 @@ cmd_spec (const struct sie_globals *g, int argc, char **argv, const char **id, s
       }
   if (cmd_positional (argc, argv, 0, "spec", "", err) < 0)
     return -1;
-  if (sie_default_spec_json (rootless, getuid (), getgid (), &json, err) < 0)
+  if (sie_default_spec_json (rootless, geteuid (), getegid (), &json, err) < 0)
     return -1;
   dfd = open (bundle, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0)

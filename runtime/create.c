@@ -65,6 +65,7 @@ load_bundle (struct create_ctx *c, sie_error_t *err)
   if (realpath (root_path, real) == NULL)
     return sie_error (err, errno, "config.json: root.path: %s", root_path);
   c->rootfs = strdup (real);
+  sie_debug ("bundle %s, rootfs %s", c->bundle, c->rootfs);
   return 0;
 }
 
@@ -98,6 +99,8 @@ validate_config (struct create_ctx *c, sie_error_t *err)
     return sie_error (err, 0, "config.json: linux: missing");
   if (p->terminal && c->o->console_socket == NULL && c->o->console_fd < 0)
     return sie_error (err, 0, "process.terminal needs --console-socket to hand over the pty");
+  if (!p->terminal && c->o->console_socket)
+    return sie_error (err, 0, "--console-socket: process.terminal is false, there is no pty to send");
   if (check_unsupported (cfg, err) < 0)
     return -1;
   if (sie_rootfs_validate (cfg, err) < 0)
@@ -199,6 +202,8 @@ prepare_cgroup (struct create_ctx *c, sie_error_t *err)
 {
   if (sie_cgroup_create (c->cfg, c->o->id, &c->spawn.cgroup, err) < 0)
     return -1;
+  sie_debug ("cgroup %s in %zu hierarchies", c->spawn.cgroup->cgroups_path,
+             c->spawn.cgroup->n_dirs);
   if (sie_cgroup_save (c->spawn.cgroup, c->dirfd, SIE_CGROUP_FILE, err) < 0)
     return -1;
   if (c->cfg->linux_->resources
@@ -405,6 +410,7 @@ build (struct create_ctx *c, sie_error_t *err)
   c->pid = sie_spawn_init (&c->spawn, c->sync_parent, err);
   if (c->pid < 0)
     return -1;
+  sie_debug ("init is pid %d", c->pid);
   close_if_open (&c->spawn.sync_fd);
   close_if_open (&c->spawn.exec_listen_fd);
   close_if_open (&c->spawn.console_fd);
@@ -413,6 +419,7 @@ build (struct create_ctx *c, sie_error_t *err)
     return -1;
   if (save_state (c, true, err) < 0)
     return -1;
+  sie_debug ("created; the init waits for start");
   if (c->o->pid_file && write_pid_file (c->o->pid_file, c->pid, err) < 0)
     return -1;
   return 0;

@@ -71,6 +71,7 @@ sie_container_delete (const char *root, const char *id, bool force, sie_error_t 
         }
       return -1;
     }
+  sie_debug ("delete: status %s", sie_status_name (info.status));
   ret = check_deletable (&info, force, err);
   if (ret == 0 && info.st)
     ret = sie_kill_and_wait (info.st, err);

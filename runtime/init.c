@@ -12,6 +12,7 @@
 #include <linux/keyctl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 
 #include "netns/netns.h"
 #include "runtime/hooks.h"
+#include "runtime/passwd.h"
 #include "runtime/rootfs.h"
 #include "runtime/sync.h"
 #include "runtime/sysctl.h"
@@ -139,6 +141,17 @@ run_parent_hooks (struct sie_spawn *s, pid_t host_pid, sie_error_t *err)
 }
 
 static int
+setup_terminal (struct sie_spawn *s, sie_error_t *err)
+{
+  int fd = s->console_fd;
+
+  if (!s->cfg->process->terminal || fd < 0)
+    return 0;
+  s->console_fd = -1;
+  return sie_terminal_setup (fd, s->cfg->process, err);
+}
+
+static int
 setup_filesystem (struct sie_spawn *s, pid_t host_pid, sie_error_t *err)
 {
   struct sie_rootfs_ctx ctx = {
@@ -158,6 +171,10 @@ setup_filesystem (struct sie_spawn *s, pid_t host_pid, sie_error_t *err)
     return -1;
   if (sie_rootfs_pivot (&ctx, err) < 0)
     return -1;
+  /* As runc: the console and sysctls need /dev and /proc/sys writable, so
+   * they come before the read-only remounts of finalize. */
+  if (setup_terminal (s, err) < 0 || sie_sysctl_apply (s->cfg->linux_, err) < 0)
+    return -1;
   return sie_rootfs_finalize (&ctx, err);
 }
 
@@ -167,7 +184,7 @@ apply_process_attrs (const struct sie_spawn *s, sie_error_t *err)
   const struct sie_process *p = s->cfg->process;
   const struct sie_linux *l = s->cfg->linux_;
 
-  if (sie_sysctl_apply (l, err) < 0 || set_names (s->cfg, err) < 0)
+  if (set_names (s->cfg, err) < 0)
     return -1;
   if (sie_rlimits_apply (p, err) < 0)
     return -1;
@@ -208,6 +225,41 @@ enter_cwd (const char *cwd, sie_error_t *err)
    * then fails or answers "(unreachable)". */
   if (getcwd (buf, sizeof buf) == NULL || buf[0] != '/')
     return sie_error (err, 0, "process.cwd: %s is outside the container", cwd);
+  return 0;
+}
+
+static bool
+env_has (char **env, const char *prefix)
+{
+  for (char **e = env; e && *e; e++)
+    if (strncmp (*e, prefix, strlen (prefix)) == 0)
+      return true;
+  return false;
+}
+
+/* runc sets HOME from the container's /etc/passwd when the config has
+ * none, and "/" for a user it does not list. */
+static int
+ensure_home (struct sie_process *p, sie_error_t *err)
+{
+  cleanup_free char *passwd = NULL;
+  char home[4096] = "/";
+  char **env;
+  sie_error_t ignored = NULL;
+
+  if (env_has (p->env, "HOME="))
+    return 0;
+  if (sie_read_file_at (AT_FDCWD, "/etc/passwd", 4 << 20, &passwd, NULL, &ignored) == 0
+      && sie_passwd_home (passwd, p->user.uid, home, sizeof home) < 0)
+    strcpy (home, "/");
+  sie_error_release (&ignored);
+  env = realloc (p->env, (p->n_env + 2) * sizeof (char *));
+  if (env == NULL)
+    return sie_error (err, errno, "HOME");
+  p->env = env;
+  if (asprintf (&env[p->n_env], "HOME=%s", home) < 0)
+    return sie_error (err, errno, "HOME");
+  env[++p->n_env] = NULL;
   return 0;
 }
 
@@ -372,14 +424,7 @@ setup_before_start (struct sie_spawn *s, pid_t host_pid, sie_error_t *err)
     return -1;
   if (apply_process_attrs (s, err) < 0)
     return -1;
-  if (p->terminal && s->console_fd >= 0)
-    {
-      int fd = s->console_fd;
-      s->console_fd = -1;
-      if (sie_terminal_setup (fd, p, err) < 0)
-        return -1;
-    }
-  if (enter_cwd (p->cwd ? p->cwd : "/", err) < 0)
+  if (enter_cwd (p->cwd ? p->cwd : "/", err) < 0 || ensure_home (s->cfg->process, err) < 0)
     return -1;
   if (resolve_executable (s, err) < 0)
     return -1;

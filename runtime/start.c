@@ -14,6 +14,7 @@
 #include "runtime/query.h"
 #include "spec/state.h"
 #include "util/cleanup.h"
+#include "util/log.h"
 
 static int
 connect_exec_socket (int dirfd, sie_error_t *err)
@@ -93,6 +94,7 @@ sie_container_start (const char *root, const char *id, sie_error_t *err)
       goto out;
     }
   unlinkat (info.dirfd, SIE_EXEC_SOCKET, 0);
+  sie_debug ("start: released pid %d", info.st->pid);
   ret = await_exec (conn, err);
   if (ret == 0)
     run_poststart (&info, id);

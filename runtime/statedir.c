@@ -1,6 +1,7 @@
 #include "statedir.h"
 
 #include <dirent.h>
+#include <stdbool.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -13,28 +14,53 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 
+/* The id as it may appear in a one-line message: control characters
+ * escaped, long ids shortened. */
+static void
+printable_id (const char *id, char *buf, size_t size)
+{
+  size_t n = 0;
+  for (const unsigned char *p = (const unsigned char *) id; *p && n + 8 < size; p++)
+    {
+      if (n >= 64)
+        {
+          strcpy (buf + n, "...");
+          return;
+        }
+      if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\')
+        n += (size_t) snprintf (buf + n, size - n, "\\x%02x", *p);
+      else
+        buf[n++] = (char) *p;
+    }
+  buf[n] = '\0';
+}
+
+static bool
+id_char_ok (char c)
+{
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'
+         || c == '+' || c == '-' || c == '.';
+}
+
 int
 sie_id_validate (const char *id, sie_error_t *err)
 {
   size_t len = id ? strlen (id) : 0;
+  char shown[96];
 
   if (len == 0)
     return sie_error (err, 0, "invalid container id \"\": must not be empty");
+  printable_id (id, shown, sizeof shown);
   if (len > SIE_ID_MAX)
-    return sie_error (err, 0, "invalid container id \"%.32s...\": longer than %d characters",
-                      id, SIE_ID_MAX);
+    return sie_error (err, 0, "invalid container id \"%s\": longer than %d characters", shown,
+                      SIE_ID_MAX);
   if (strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
-    return sie_error (err, 0, "invalid container id \"%s\": reserved name", id);
+    return sie_error (err, 0, "invalid container id \"%s\": reserved name", shown);
   for (const char *p = id; *p; p++)
-    {
-      char c = *p;
-      if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')
-          || c == '_' || c == '+' || c == '-' || c == '.')
-        continue;
+    if (!id_char_ok (*p))
       return sie_error (err, 0,
                         "invalid container id \"%s\": only letters, digits and _+.- are allowed",
-                        id);
-    }
+                        shown);
   return 0;
 }
 
@@ -85,7 +111,7 @@ sie_statedir_create (const char *root, const char *id, sie_error_t *err)
   cleanup_free char *path = NULL;
   int dfd;
 
-  if (ensure_root (root, err) < 0)
+  if (sie_id_validate (id, err) < 0 || ensure_root (root, err) < 0)
     return -1;
   if (asprintf (&path, "%s/%s", root, id) < 0)
     return sie_error (err, errno, "state path");
@@ -118,6 +144,8 @@ sie_statedir_open_unlocked (const char *root, const char *id, sie_error_t *err)
   cleanup_free char *path = NULL;
   int dfd;
 
+  if (sie_id_validate (id, err) < 0)
+    return -1;
   if (asprintf (&path, "%s/%s", root, id) < 0)
     return sie_error (err, errno, "state path");
   dfd = open (path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
@@ -52,6 +54,36 @@ open_pty (int *master_out, int *slave_out, char *name, size_t name_len, sie_erro
   return 0;
 }
 
+/* runc's /dev/console: the pty slave bound over it, so programs that
+ * write to the console reach the terminal.  Mounted onto an O_PATH fd,
+ * never through a path that a symlink could redirect. */
+static int
+mount_console (const char *pts_name, sie_error_t *err)
+{
+  cleanup_close int target = open ("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+  cleanup_close int tree = -1;
+  struct stat st;
+
+  if (target < 0 && errno == ENOENT)
+    {
+      int fd = open ("/dev/console", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+      if (fd < 0)
+        return sie_error (err, errno, "process.terminal: create /dev/console");
+      close (fd);
+      target = open ("/dev/console", O_PATH | O_NOFOLLOW | O_CLOEXEC);
+    }
+  if (target < 0)
+    return sie_error (err, errno, "process.terminal: open /dev/console");
+  if (fstat (target, &st) < 0 || S_ISLNK (st.st_mode) || S_ISDIR (st.st_mode))
+    return sie_error (err, 0, "process.terminal: /dev/console is not a file or device");
+  tree = (int) open_tree (AT_FDCWD, pts_name, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+  if (tree < 0)
+    return sie_error (err, errno, "process.terminal: open %s", pts_name);
+  if (move_mount (tree, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+    return sie_error (err, errno, "process.terminal: mount %s on /dev/console", pts_name);
+  return 0;
+}
+
 static int
 make_controlling (int slave, const struct sie_process *p, sie_error_t *err)
 {
@@ -82,6 +114,8 @@ sie_terminal_setup (int console_sock, const struct sie_process *p, sie_error_t *
   char name[64];
 
   if (open_pty (&master, &slave, name, sizeof name, err) < 0)
+    return -1;
+  if (mount_console (name, err) < 0)
     return -1;
   if (sie_send_fd (sock, master, name, strlen (name), err) < 0)
     return sie_error_prefix (err, "--console-socket");

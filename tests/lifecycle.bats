@@ -205,6 +205,19 @@ load helpers
   wait_until "[ -z \"\$(cat '$pidscg/cgroup.procs' 2>/dev/null)\" ]"
 }
 
+@test "kill: a created container can be killed, then deleted" {
+  set_cmd 'touch /ran'
+  create_container "$ID"
+  pid=$(container_pid "$ID")
+  run sie kill "$ID" KILL
+  assert_success
+  wait_status "$ID" stopped
+  [ ! -e "$BUNDLE/rootfs/ran" ]
+  run sie delete "$ID"
+  assert_success
+  assert_no_leftovers "$ID"
+}
+
 @test "kill: a stopped container cannot be signalled" {
   set_args true
   run sie run --keep -b "$BUNDLE" "$ID"

@@ -19,11 +19,16 @@ status_field () { awk -v f="$1:" '$1 == f {$1 = ""; sub(/^ /, ""); print}' <<< "
   assert_output_no_match 'SIE_HOST_ONLY|BATS_'
 }
 
-@test "process: HOME comes from /etc/passwd when not set" {
+@test "process: HOME comes from /etc/passwd when not set, / for unknown users" {
   set_cmd 'echo "$HOME"'
   run sie run -b "$BUNDLE" "$ID"
   assert_success
   assert_output_equal /root
+  update_config '.process.user = {"uid": 1000, "gid": 1000}'
+  run sie run -b "$BUNDLE" "$ID"
+  assert_success
+  assert_output_equal /
+  update_config '.process.user = {"uid": 0, "gid": 0}'
   update_config '.process.env += ["HOME=/custom"]'
   run sie run -b "$BUNDLE" "$ID"
   assert_success
@@ -49,13 +54,12 @@ status_field () { awk -v f="$1:" '$1 == f {$1 = ""; sub(/^ /, ""); print}' <<< "
 
 @test "process: user uid, gid and additionalGids" {
   update_config '.process.user = {"uid": 1000, "gid": 1001, "additionalGids": [10, 20, 1001]}'
-  set_cmd 'grep -E "^(Uid|Gid|Groups):" /proc/self/status; echo "home=$HOME"'
+  set_cmd 'grep -E "^(Uid|Gid|Groups):" /proc/self/status'
   run sie run -b "$BUNDLE" "$ID"
   assert_success
   [[ "$(status_field Uid)" =~ ^1000[[:space:]]+1000[[:space:]]+1000[[:space:]]+1000$ ]] || fail "$output"
   [[ "$(status_field Gid)" =~ ^1001[[:space:]]+1001[[:space:]]+1001[[:space:]]+1001$ ]] || fail "$output"
   [ "$(status_field Groups | tr -s ' \t' '\n' | sort -n | tr '\n' ' ')" = "10 20 1001 " ] || fail "$output"
-  assert_output_match '^home=/$'
 }
 
 @test "process: without additionalGids the supplementary groups are cleared" {

@@ -33,15 +33,43 @@ sie_debug_enabled (void)
   return debug_on;
 }
 
+/* Days since 1970-01-01 to a proleptic Gregorian date (the civil-from-days
+ * algorithm over 400-year eras). */
+static void
+civil_from_days (long long z, int *y, int *m, int *d)
+{
+  z += 719468;
+  long long era = (z >= 0 ? z : z - 146096) / 146097;
+  unsigned doe = (unsigned) (z - era * 146097);
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  unsigned mp = (5 * doy + 2) / 153;
+  *d = (int) (doy - (153 * mp + 2) / 5 + 1);
+  *m = (int) (mp < 10 ? mp + 3 : mp - 9);
+  *y = (int) (yoe + era * 400 + (*m <= 2));
+}
+
+void
+sie_rfc3339_format (char *buf, size_t len, long long secs, long nsecs)
+{
+  long long days = secs >= 0 ? secs / 86400 : (secs - 86399) / 86400;
+  long long rem = secs - days * 86400;
+  int y, m, d;
+
+  civil_from_days (days, &y, &m, &d);
+  snprintf (buf, len, "%04d-%02d-%02dT%02lld:%02lld:%02lld.%09ldZ", y, m, d, rem / 3600,
+            rem / 60 % 60, rem % 60, nsecs);
+}
+
 void
 sie_rfc3339_now (char *buf, size_t len)
 {
   struct timespec ts;
-  struct tm tm;
+
+  /* Not gmtime_r or strftime: glibc's first call to either loads the time
+   * zone database, only to print UTC. */
   clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  size_t n = strftime (buf, len, "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (buf + n, len - n, ".%09ldZ", ts.tv_nsec);
+  sie_rfc3339_format (buf, len, (long long) ts.tv_sec, ts.tv_nsec);
 }
 
 /* One JSON object per line, the shape runc's logrus writer produces. */

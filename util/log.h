@@ -22,5 +22,6 @@ bool sie_debug_enabled (void);
 
 /* An RFC 3339 UTC timestamp with nanoseconds, as runc writes them. */
 void sie_rfc3339_now (char *buf, size_t len);
+void sie_rfc3339_format (char *buf, size_t len, long long secs, long nsecs);
 
 #endif

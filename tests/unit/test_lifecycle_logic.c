@@ -8,8 +8,10 @@
 #include <unistd.h>
 
 #include "runtime/container_state.h"
+#include "runtime/passwd.h"
 #include "runtime/statedir.h"
 #include "tap.h"
+#include "util/log.h"
 #include "util/signals.h"
 
 static void
@@ -94,9 +96,49 @@ test_state_round_trip (void)
   rmdir (dir);
 }
 
+static void
+test_rfc3339 (void)
+{
+  char buf[64];
+  sie_rfc3339_format (buf, sizeof buf, 0, 0);
+  is_str (buf, "1970-01-01T00:00:00.000000000Z", "epoch");
+  sie_rfc3339_format (buf, sizeof buf, 951782400, 5);
+  is_str (buf, "2000-02-29T00:00:00.000000005Z", "leap day 2000");
+  sie_rfc3339_format (buf, sizeof buf, 1795309395, 123456789);
+  is_str (buf, "2026-11-22T01:03:15.123456789Z", "a recent time");
+  sie_rfc3339_format (buf, sizeof buf, 4102444799LL, 0);
+  is_str (buf, "2099-12-31T23:59:59.000000000Z", "end of 2099");
+  sie_rfc3339_format (buf, sizeof buf, -1, 0);
+  is_str (buf, "1969-12-31T23:59:59.000000000Z", "before the epoch");
+}
+
+static void
+test_passwd_home (void)
+{
+  const char *pw = "# comment\nroot:x:0:0:root:/root:/bin/sh\n"
+                   "daemon:x:1:1::/usr/sbin:/usr/sbin/nologin\n"
+                   "broken:x:2\n"
+                   "nohome:x:3:3:::/bin/sh\n"
+                   "app:x:1000:1000:App,,,:/home/app:/bin/sh";
+  char home[64];
+
+  ok (sie_passwd_home (pw, 0, home, sizeof home) == 0 && strcmp (home, "/root") == 0, "root");
+  ok (sie_passwd_home (pw, 1000, home, sizeof home) == 0 && strcmp (home, "/home/app") == 0,
+      "last line without newline");
+  ok (sie_passwd_home (pw, 1, home, sizeof home) == 0 && strcmp (home, "/usr/sbin") == 0,
+      "empty gecos");
+  ok (sie_passwd_home (pw, 2, home, sizeof home) < 0, "a truncated line is skipped");
+  ok (sie_passwd_home (pw, 3, home, sizeof home) < 0, "an empty home is no home");
+  ok (sie_passwd_home (pw, 42, home, sizeof home) < 0, "unknown uid");
+  ok (sie_passwd_home (pw, 1000, home, 4) < 0, "a home longer than the buffer is refused");
+  ok (sie_passwd_home ("", 0, home, sizeof home) < 0, "empty file");
+}
+
 int
 main (void)
 {
+  test_passwd_home ();
+  test_rfc3339 ();
   test_signals ();
   test_ids ();
   test_state_round_trip ();
