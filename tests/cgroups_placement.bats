@@ -49,19 +49,31 @@ assert_gone ()
   done < <(hierarchies)
 }
 
-@test "cgroups: no cgroupsPath — <own cgroup>/sie/<id> in every hierarchy" {
+# assert_own_cgroups_kept: sie never removes the cgroup it was started in,
+# the parent of a default container cgroup.
+assert_own_cgroups_kept ()
+{
+  local ctrl mnt
+  while read -r ctrl; do
+    mnt=$(cgroup_mountpoint "$ctrl")
+    [ -d "$mnt$(own_cgroup "$ctrl")" ] || fail "own cgroup $mnt$(own_cgroup "$ctrl") was removed"
+  done < <(hierarchies)
+}
+
+@test "cgroups: no cgroupsPath — <own cgroup>/<id> in every hierarchy, as runc" {
   [ "$(hierarchies | wc -l)" -eq "$(wc -l < /proc/self/cgroup)" ] || skip "some hierarchy is not mounted"
   set_args sleep 100
   create_container "$ID"
   pid=$(container_pid "$ID")
-  assert_placed "$pid" "OWN/sie/$ID"
+  assert_placed "$pid" "OWN/$ID"
   # name=systemd and cgroup2 are among them on this host
   if grep -q ':name=systemd:' /proc/self/cgroup; then
     [ -n "$(container_cgroup "$pid" name=systemd)" ]
   fi
   run sie delete --force "$ID"
   assert_success
-  assert_gone "OWN/sie/$ID"
+  assert_gone "OWN/$ID"
+  assert_own_cgroups_kept
   assert_no_leftovers "$ID"
 }
 
@@ -130,7 +142,8 @@ assert_gone ()
   update_config '.linux.namespaces |= map(select(.type != "cgroup"))'
   run sie run -b "$BUNDLE" "$ID"
   assert_success
-  grep -q ":pids:.*/sie/$ID\$" "$BUNDLE/rootfs/cg" || fail "$(cat "$BUNDLE/rootfs/cg")"
+  grep -q ":pids:.*/$ID\$" "$BUNDLE/rootfs/cg" || fail "$(cat "$BUNDLE/rootfs/cg")"
+  assert_own_cgroups_kept
   assert_no_leftovers "$ID"
 }
 
@@ -139,7 +152,8 @@ assert_gone ()
   run create_container "$ID"
   assert_error_line "$ID"
   assert_no_leftovers "$ID"
-  assert_gone "OWN/sie/$ID"
+  assert_gone "OWN/$ID"
+  assert_own_cgroups_kept
 }
 
 @test "cgroups: a systemd slice:prefix:name path is a clear error" {

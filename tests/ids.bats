@@ -34,7 +34,7 @@ check_bad_id ()
 @test "ids: a newline is refused" { check_bad_id $'a\nb'; }
 @test "ids: a colon is refused" { check_bad_id "a:b"; }
 @test "ids: a NUL-free control char is refused" { check_bad_id $'a\tb'; }
-@test "ids: longer than 1024 characters is refused" { check_bad_id "$(long_id 1025)"; }
+@test "ids: longer than 255 characters is refused" { check_bad_id "$(long_id 256)"; }
 
 @test "ids: the error line quotes the id" {
   run sie state "a/b"

@@ -110,3 +110,21 @@ wait_recvtty ()
   assert_output_match 'nobody\.sock'
   assert_no_leftovers "$ID"
 }
+
+@test "terminal: a foreground run without --console-socket relays the pty itself" {
+  set_cmd 'tty; read -r line; echo "got:$line"; exit 4'
+  run sie run -b "$BUNDLE" "$ID" <<< "typed-in"
+  [ "$status" -eq 4 ] || fail "exit $status, want 4" "$output"
+  output=$(tr -d '\r' <<< "$output")
+  mapfile -t lines <<< "$output"
+  assert_output_match '^/dev/pts/0$'
+  assert_output_match '^got:typed-in$'
+  assert_no_leftovers "$ID"
+}
+
+@test "terminal: run -d without --console-socket is an error and leaves nothing" {
+  run sie run -d -b "$BUNDLE" "$ID"
+  assert_failure
+  assert_error_line "$ID"
+  assert_no_leftovers "$ID"
+}
