@@ -41,6 +41,10 @@ MAN_PAGES = $(sort $(wildcard man/*.8))
 
 .PHONY: all deps demo check unit integration bench install clean fuzz
 
+# Keep the sanitizer objects: make would otherwise delete them as
+# intermediates after the tests, below prove's summary line.
+.SECONDARY:
+
 all: sie
 
 sie: $(LIB_OBJS) $(CMD_OBJS)
