@@ -43,12 +43,18 @@ MAN_PAGES = $(sort $(wildcard man/*.8))
 
 # Keep the sanitizer objects: make would otherwise delete them as
 # intermediates after the tests, below prove's summary line.
-.SECONDARY:
+.SECONDARY: $(SAN_LIB_OBJS)
 
 all: sie
 
-sie: $(LIB_OBJS) $(CMD_OBJS)
+# sie copies itself into a sealed memfd on every container start, so the
+# binary carries no debug sections; they stay in build/sie.debug, found by
+# gdb through the debuglink.
+$(BUILD)/sie.debug: $(LIB_OBJS) $(CMD_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+sie: $(BUILD)/sie.debug
+	objcopy --strip-debug --add-gnu-debuglink=$< $< $@
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
