@@ -514,20 +514,41 @@ remove_children (const char *dir, sie_error_t *err)
   return ret;
 }
 
+/* An empty cgroup that sie made goes with one rmdir, and that rmdir
+ * succeeding proves no process is left in it; reading cgroup.procs (on v1
+ * a pid list the kernel builds and later frees) is only needed for a busy
+ * one. */
+static bool
+remove_if_empty (const struct sie_cgroup_dir *d)
+{
+  if (!d->created || (rmdir (d->path) < 0 && errno != ENOENT))
+    return false;
+  remove_parent_levels (d->path, d->created_levels - 1);
+  return true;
+}
+
 int
 sie_cgroup_destroy (const struct sie_cgroup *cg, sie_error_t *err)
 {
+  cleanup_free bool *removed = calloc (cg->n_dirs + 1, sizeof (bool));
+  bool all_removed = true;
   int ret = 0;
 
+  if (removed == NULL)
+    return sie_error (err, errno, "remove cgroup");
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    all_removed &= removed[i] = remove_if_empty (&cg->dirs[i]);
+  if (all_removed)
+    return 0;
   /* kill first everywhere: a process only leaves every hierarchy at once */
   for (size_t i = 0; i < cg->n_dirs; i++)
-    if (kill_all (&cg->dirs[i], ret < 0 ? NULL : err) < 0)
+    if (!removed[i] && kill_all (&cg->dirs[i], ret < 0 ? NULL : err) < 0)
       ret = -1;
   for (size_t i = 0; i < cg->n_dirs; i++)
     {
       const struct sie_cgroup_dir *d = &cg->dirs[i];
       sie_error_t *e = ret < 0 ? NULL : err;
-      if (!d->created)
+      if (!d->created || removed[i])
         continue;
       /* The leaf may be briefly busy while its last process exits; the
        * levels above it that sie made go only when empty. */
