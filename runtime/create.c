@@ -125,20 +125,13 @@ add_listen_fds (struct create_ctx *c, sie_error_t *err)
 {
   const char *fds = getenv ("LISTEN_FDS");
   struct sie_process *p = c->cfg->process;
-  char **env;
   int n;
 
   if (fds == NULL || (n = atoi (fds)) <= 0)
     return 0;
-  env = realloc (p->env, (p->n_env + 3) * sizeof (char *));
-  if (env == NULL)
-    return sie_error (err, errno, "LISTEN_FDS");
-  p->env = env;
-  if (asprintf (&env[p->n_env], "LISTEN_FDS=%d", n) < 0)
-    return sie_error (err, errno, "LISTEN_FDS");
-  env[p->n_env + 1] = strdup ("LISTEN_PID=1");
-  env[p->n_env + 2] = NULL;
-  p->n_env += 2;
+  if (sie_process_env_append (p, err, "LISTEN_FDS=%d", n) < 0
+      || sie_process_env_append (p, err, "LISTEN_PID=1") < 0)
+    return -1;
   c->spawn.preserve_fds += n;
   return 0;
 }

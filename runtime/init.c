@@ -228,15 +228,6 @@ enter_cwd (const char *cwd, sie_error_t *err)
   return 0;
 }
 
-static bool
-env_has (char **env, const char *prefix)
-{
-  for (char **e = env; e && *e; e++)
-    if (strncmp (*e, prefix, strlen (prefix)) == 0)
-      return true;
-  return false;
-}
-
 /* runc sets HOME from the container's /etc/passwd when the config has
  * none, and "/" for a user it does not list. */
 static int
@@ -244,32 +235,22 @@ ensure_home (struct sie_process *p, sie_error_t *err)
 {
   cleanup_free char *passwd = NULL;
   char home[4096] = "/";
-  char **env;
   sie_error_t ignored = NULL;
 
-  if (env_has (p->env, "HOME="))
+  if (sie_process_env_get (p, "HOME"))
     return 0;
   if (sie_read_file_at (AT_FDCWD, "/etc/passwd", 4 << 20, &passwd, NULL, &ignored) == 0
       && sie_passwd_home (passwd, p->user.uid, home, sizeof home) < 0)
     strcpy (home, "/");
   sie_error_release (&ignored);
-  env = realloc (p->env, (p->n_env + 2) * sizeof (char *));
-  if (env == NULL)
-    return sie_error (err, errno, "HOME");
-  p->env = env;
-  if (asprintf (&env[p->n_env], "HOME=%s", home) < 0)
-    return sie_error (err, errno, "HOME");
-  env[++p->n_env] = NULL;
-  return 0;
+  return sie_process_env_append (p, err, "HOME=%s", home);
 }
 
 static const char *
-env_path (char **env)
+env_path (const struct sie_process *p)
 {
-  for (char **e = env; e && *e; e++)
-    if (strncmp (*e, "PATH=", 5) == 0)
-      return *e + 5;
-  return "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  const char *path = sie_process_env_get (p, "PATH");
+  return path ? path : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 }
 
 /* Resolves args[0] as execvp would, but up front, so a missing binary fails
@@ -288,7 +269,7 @@ resolve_executable (struct sie_spawn *s, sie_error_t *err)
       s->exec_path = arg0;
       return 0;
     }
-  path = env_path (s->cfg->process->env);
+  path = env_path (s->cfg->process);
   while (*path)
     {
       const char *end = strchrnul (path, ':');

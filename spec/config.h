@@ -430,6 +430,12 @@ int sie_process_parse (const char *json, size_t len, const char *origin,
                        struct sie_process **out, sie_error_t *err);
 void sie_process_free (struct sie_process *p);
 
+/* process.env: the value of NAME, or NULL; appending a formatted
+ * "NAME=value" entry keeps the list NULL-terminated. */
+const char *sie_process_env_get (const struct sie_process *p, const char *name);
+int sie_process_env_append (struct sie_process *p, sie_error_t *err, const char *fmt, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
 /* Convenience lookups. */
 const char *sie_config_annotation (const struct sie_config *c, const char *key);
 const struct sie_namespace *sie_config_namespace (const struct sie_config *c,

@@ -288,7 +288,7 @@ compile_helper ()
 {
   local src=$SIE_REPO/tests/$1.c out=$SIE_TEST_BIN/$1
   mkdir -p "$SIE_TEST_BIN"
-  if [ ! -x "$out" ] || [ "$src" -nt "$out" ]; then
+  if [ ! -x "$out" ] || [ "$src" -nt "$out" ] || [ "$SIE_REPO/tests/fdsock.h" -nt "$out" ]; then
     cc -O1 -g -Wall -Wextra -Werror -o "$out.tmp.$$" "$src" "${@:2}" && mv "$out.tmp.$$" "$out"
   fi
 }

@@ -15,61 +15,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-static void
-die (const char *what)
-{
-  fprintf (stderr, "recvtty: %s: %s\n", what, strerror (errno));
-  exit (1);
-}
-
-static int
-listen_on (const char *path)
-{
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  int fd;
-
-  if (strlen (path) >= sizeof addr.sun_path)
-    {
-      errno = ENAMETOOLONG;
-      die (path);
-    }
-  strcpy (addr.sun_path, path);
-  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    die ("socket");
-  unlink (path);
-  if (bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
-    die ("bind");
-  if (listen (fd, 1) < 0)
-    die ("listen");
-  return fd;
-}
-
-static int
-receive_master (int conn, char *name, size_t size)
-{
-  char control[CMSG_SPACE (sizeof (int) * 4)];
-  struct iovec iov = { .iov_base = name, .iov_len = size - 1 };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-                        .msg_control = control, .msg_controllen = sizeof control };
-  struct cmsghdr *c;
-  ssize_t n;
-  int fd = -1;
-
-  n = recvmsg (conn, &msg, MSG_CMSG_CLOEXEC);
-  if (n < 0)
-    die ("recvmsg");
-  name[n] = '\0';
-  for (c = CMSG_FIRSTHDR (&msg); c; c = CMSG_NXTHDR (&msg, c))
-    if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS)
-      memcpy (&fd, CMSG_DATA (c), sizeof fd);
-  if (fd < 0)
-    {
-      errno = EBADMSG;
-      die ("no fd in the message");
-    }
-  return fd;
-}
+#include "fdsock.h"
 
 static void
 write_all (int fd, const char *buf, size_t len)
@@ -102,7 +48,7 @@ main (int argc, char **argv)
   conn = accept4 (lfd, NULL, NULL, SOCK_CLOEXEC);
   if (conn < 0)
     die ("accept");
-  master = receive_master (conn, name, sizeof name);
+  master = receive_with_fd (conn, name, sizeof name);
   close (conn);
   close (lfd);
   fprintf (stderr, "recvtty: name=%s\n", name);

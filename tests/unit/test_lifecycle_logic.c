@@ -9,6 +9,7 @@
 
 #include "runtime/container_state.h"
 #include "runtime/passwd.h"
+#include "spec/config.h"
 #include "runtime/statedir.h"
 #include "tap.h"
 #include "util/log.h"
@@ -134,9 +135,28 @@ test_passwd_home (void)
   ok (sie_passwd_home ("", 0, home, sizeof home) < 0, "empty file");
 }
 
+static void
+test_process_env (void)
+{
+  struct sie_process p = { 0 };
+  sie_error_t err = NULL;
+
+  ok (sie_process_env_get (&p, "PATH") == NULL, "no env: nothing found");
+  ok (sie_process_env_append (&p, &err, "PATH=%s", "/bin") == 0, "append to an empty env");
+  ok (sie_process_env_append (&p, &err, "LISTEN_FDS=%d", 2) == 0, "append a second entry");
+  ok (p.n_env == 2 && p.env[2] == NULL, "count kept and the list NULL-terminated");
+  is_str (sie_process_env_get (&p, "PATH"), "/bin", "lookup by name");
+  is_str (sie_process_env_get (&p, "LISTEN_FDS"), "2", "lookup of the second");
+  ok (sie_process_env_get (&p, "LISTEN") == NULL, "a prefix of a name does not match");
+  for (size_t i = 0; i < p.n_env; i++)
+    free (p.env[i]);
+  free (p.env);
+}
+
 int
 main (void)
 {
+  test_process_env ();
   test_passwd_home ();
   test_rfc3339 ();
   test_signals ();
