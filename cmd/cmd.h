@@ -32,6 +32,7 @@ struct sie_command
 
 int cmd_create (const struct sie_globals *, int, char **, const char **, sie_error_t *);
 int cmd_start (const struct sie_globals *, int, char **, const char **, sie_error_t *);
+int cmd_exec (const struct sie_globals *, int, char **, const char **, sie_error_t *);
 int cmd_run (const struct sie_globals *, int, char **, const char **, sie_error_t *);
 int cmd_state (const struct sie_globals *, int, char **, const char **, sie_error_t *);
 int cmd_kill (const struct sie_globals *, int, char **, const char **, sie_error_t *);

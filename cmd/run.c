@@ -6,108 +6,13 @@
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
-#include <sys/wait.h>
-#include <poll.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/foreground.h"
 #include "cmd/run_tty.h"
 #include "runtime/container.h"
 #include "util/cleanup.h"
-
-/* Signals a crashing sie must still die of; everything else is forwarded. */
-static bool
-is_synchronous (int sig)
-{
-  return sig == SIGSEGV || sig == SIGBUS || sig == SIGFPE || sig == SIGILL || sig == SIGTRAP
-         || sig == SIGABRT || sig == SIGSYS || sig == SIGKILL || sig == SIGSTOP || sig == SIGPIPE;
-}
-
-static void
-forwardable_set (sigset_t *set)
-{
-  sigfillset (set);
-  for (int sig = 1; sig < NSIG; sig++)
-    if (is_synchronous (sig))
-      sigdelset (set, sig);
-}
-
-static int
-exit_code (int status)
-{
-  if (WIFSIGNALED (status))
-    return 128 + WTERMSIG (status);
-  return WEXITSTATUS (status);
-}
-
-/* Reaps every exited child (sie is a subreaper, so orphans from the
- * container land here too); returns true once the init is among them. */
-static bool
-reap (pid_t init, int *status)
-{
-  int s;
-  pid_t w;
-  bool done = false;
-
-  while ((w = waitpid (-1, &s, WNOHANG)) > 0)
-    if (w == init)
-      {
-        *status = s;
-        done = true;
-      }
-  return done;
-}
-
-/* Returns true once the init has exited. */
-static bool
-handle_signal (int sfd, pid_t init, struct run_tty *tty, int *status)
-{
-  struct signalfd_siginfo si;
-  ssize_t n = read (sfd, &si, sizeof si);
-
-  if (n != sizeof si)
-    return false;
-  if (si.ssi_signo == SIGCHLD)
-    return reap (init, status);
-  if (si.ssi_signo == SIGWINCH)
-    run_tty_resize (tty);
-  else if (si.ssi_signo != SIGURG)
-    kill (init, (int) si.ssi_signo);
-  return false;
-}
-
-static void
-drain_master (struct run_tty *tty)
-{
-  struct pollfd p = { .fd = tty->master, .events = POLLIN };
-  while (tty->master >= 0 && poll (&p, 1, 0) > 0 && run_tty_relay (tty, false, true))
-    ;
-}
-
-static int
-forward_until_exit (int sfd, pid_t init, struct run_tty *tty)
-{
-  int status = 0;
-  bool relaying = tty->master >= 0;
-
-  for (;;)
-    {
-      struct pollfd p[3] = {
-        { .fd = sfd, .events = POLLIN },
-        { .fd = relaying && !tty->stdin_eof ? 0 : -1, .events = POLLIN },
-        { .fd = relaying ? tty->master : -1, .events = POLLIN },
-      };
-      if (poll (p, 3, -1) < 0 && errno != EINTR)
-        return 255;
-      if ((p[1].revents | p[2].revents) && relaying)
-        relaying = run_tty_relay (tty, p[1].revents != 0, p[2].revents != 0);
-      if ((p[0].revents & POLLIN) && handle_signal (sfd, init, tty, &status))
-        {
-          drain_master (tty);
-          return exit_code (status);
-        }
-    }
-}
 
 static int
 listen_fds (void)
@@ -148,7 +53,7 @@ wait_in_foreground (const struct sie_globals *g, const char *id, pid_t pid,
                     const sigset_t *forward, struct run_tty *tty, bool keep, sie_error_t *err)
 {
   cleanup_close int sfd = signalfd (-1, forward, SFD_CLOEXEC);
-  int code = sfd < 0 ? -1 : forward_until_exit (sfd, pid, tty);
+  int code = sfd < 0 ? -1 : foreground_wait (sfd, pid, tty);
 
   if (sfd < 0)
     sie_error (err, errno, "signalfd");
@@ -174,7 +79,7 @@ cmd_run (const struct sie_globals *g, int argc, char **argv, const char **id, si
   cmd_reserve_fds (f.preserve_fds + listen_fds ());
 
   /* Blocked before clone, so no signal or child exit can slip past. */
-  forwardable_set (&forward);
+  foreground_signal_set (&forward);
   sigprocmask (SIG_BLOCK, &forward, &old);
   if (!f.detach && !f.no_subreaper)
     prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);

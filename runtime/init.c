@@ -120,7 +120,7 @@ setup_terminal (struct sie_spawn *s, sie_error_t *err)
   if (!s->cfg->process->terminal || fd < 0)
     return 0;
   s->console_fd = -1;
-  return sie_terminal_setup (fd, s->cfg->process, err);
+  return sie_terminal_setup (fd, s->cfg->process, true, err);
 }
 
 static int

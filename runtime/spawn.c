@@ -47,8 +47,8 @@ struct clone3_args
  * private copy of memory.  The caller is single-threaded, so the copied
  * libc state is consistent.  With cgroup_fd >= 0 the child is born in that
  * v2 cgroup, with no migration and no global cgroup lock. */
-static pid_t
-clone_fork (uint64_t flags, int cgroup_fd)
+pid_t
+sie_clone_fork (uint64_t flags, int cgroup_fd)
 {
   /* With CLONE_PARENT the kernel takes the exit signal from the caller
    * (SIGCHLD here) and refuses one given explicitly. */
@@ -72,7 +72,7 @@ clone_init (struct sie_spawn *s, uint64_t extra_flags, int parent_sock, sie_erro
       sie_ns_spawn_restore (saved, NULL);
       return -1;
     }
-  pid = clone_fork ((uint64_t) s->ns.clone_flags | extra_flags, s->cgjoin.v2_dirfd);
+  pid = sie_clone_fork ((uint64_t) s->ns.clone_flags | extra_flags, s->cgjoin.v2_dirfd);
   if (pid == 0)
     {
       close (parent_sock);
@@ -101,7 +101,7 @@ clone_init_in_userns (struct sie_spawn *s, int parent_sock, sie_error_t *err)
 
   if (pipe2 (p, O_CLOEXEC) < 0)
     return sie_error (err, errno, "pipe");
-  mid = clone_fork (0, -1);
+  mid = sie_clone_fork (0, -1);
   if (mid == 0)
     {
       sie_error_t e = NULL;

@@ -6,6 +6,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "cgroups/cgroup.h"
@@ -35,6 +36,10 @@ struct sie_spawn
   bool no_new_keyring;
   sigset_t child_sigmask; /* restored right before execve */
 };
+
+/* fork() semantics through clone3: flags may carry CLONE_NEW* and
+ * CLONE_PARENT; with cgroup_fd >= 0 the child is born in that v2 cgroup. */
+pid_t sie_clone_fork (uint64_t flags, int cgroup_fd);
 
 /* Clones the init (in the parent); parent_sock is closed in the child.
  * Returns the init's pid in sie's pid namespace. */

@@ -106,7 +106,8 @@ make_controlling (int slave, const struct sie_process *p, sie_error_t *err)
 }
 
 int
-sie_terminal_setup (int console_sock, const struct sie_process *p, sie_error_t *err)
+sie_terminal_setup (int console_sock, const struct sie_process *p, bool mount_dev_console,
+                    sie_error_t *err)
 {
   cleanup_close int sock = console_sock;
   cleanup_close int master = -1;
@@ -115,7 +116,7 @@ sie_terminal_setup (int console_sock, const struct sie_process *p, sie_error_t *
 
   if (open_pty (&master, &slave, name, sizeof name, err) < 0)
     return -1;
-  if (mount_console (name, err) < 0)
+  if (mount_dev_console && mount_console (name, err) < 0)
     return -1;
   if (sie_send_fd (sock, master, name, strlen (name), err) < 0)
     return sie_error_prefix (err, "--console-socket");
