@@ -26,6 +26,8 @@ write_hint (const char *file, int e)
     return " (the cgroup's cpuset.cpus or cpuset.mems is empty)";
   if (e == EINVAL && strcmp (file, "cpu.rt_runtime_us") == 0)
     return " (more than the parent cgroup's cpu.rt_runtime_us budget leaves)";
+  if (e == EOPNOTSUPP && strstr (file, ".bfq.") != NULL)
+    return " (the device's I/O scheduler is not BFQ)";
   return "";
 }
 

@@ -77,8 +77,9 @@ sie_cg_memory_v1 (const char *dir, const struct sie_resources *res, sie_error_t 
   if (m->swappiness.set)
     {
       if (m->swappiness.v > 100)
-        return sie_error (err, 0, F_MEM "swappiness: %" PRIu64 " is out of range 0-100",
-                          m->swappiness.v);
+        return sie_error (err, 0, F_MEM "swappiness: %s/memory.swappiness: %" PRIu64
+                                  " is out of range 0-100",
+                          dir, m->swappiness.v);
       if (write_u64 (dir, "memory.swappiness", F_MEM "swappiness", m->swappiness.v, err) < 0)
         return -1;
     }
@@ -105,8 +106,9 @@ cpu_shares (const char *dir, uint64_t shares, sie_error_t *err)
     return -1;
   got = sie_cg_read (dir, "cpu.shares");
   if (got && strtoull (got, NULL, 10) != shares)
-    return sie_error (err, 0, F_CPU "shares: %" PRIu64 " is out of range (the kernel set %s)",
-                      shares, got);
+    return sie_error (err, 0, F_CPU "shares: %s/cpu.shares: %" PRIu64
+                              " is out of range (the kernel set %s)",
+                      dir, shares, got);
   return 0;
 }
 

@@ -13,11 +13,12 @@
 #define F_CPU "linux.resources.cpu."
 #define F_BLKIO "linux.resources.blockIO."
 
-/* -1 (and any negative) is "no limit", which v2 spells "max". */
+/* -1 is "no limit", which v2 spells "max"; any other negative goes to the
+ * kernel as it is, which refuses it (as on v1, and as runc writes it). */
 static int
 write_limit (const char *dir, const char *file, const char *field, int64_t v, sie_error_t *err)
 {
-  if (v < 0)
+  if (v == -1)
     return sie_cg_write (dir, file, field, "max", err);
   return sie_cg_writef (dir, file, field, err, "%" PRId64, v);
 }

@@ -38,6 +38,12 @@ int cmd_state (const struct sie_globals *, int, char **, const char **, sie_erro
 int cmd_kill (const struct sie_globals *, int, char **, const char **, sie_error_t *);
 int cmd_delete (const struct sie_globals *, int, char **, const char **, sie_error_t *);
 int cmd_list (const struct sie_globals *, int, char **, const char **, sie_error_t *);
+int cmd_update (const struct sie_globals *, int, char **, const char **, sie_error_t *);
+int cmd_partition (const struct sie_globals *, int, char **, const char **, sie_error_t *);
+int cmd_pause (const struct sie_globals *, int, char **, const char **, sie_error_t *);
+int cmd_resume (const struct sie_globals *, int, char **, const char **, sie_error_t *);
+int cmd_ps (const struct sie_globals *, int, char **, const char **, sie_error_t *);
+int cmd_events (const struct sie_globals *, int, char **, const char **, sie_error_t *);
 int cmd_spec (const struct sie_globals *, int, char **, const char **, sie_error_t *);
 int cmd_features (const struct sie_globals *, int, char **, const char **, sie_error_t *);
 

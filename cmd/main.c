@@ -25,6 +25,12 @@ static const struct sie_command commands[] = {
   { "kill", cmd_kill, false, "send a signal to a container" },
   { "delete", cmd_delete, false, "delete a container" },
   { "list", cmd_list, false, "list containers" },
+  { "update", cmd_update, false, "change a container's resources" },
+  { "partition", cmd_partition, false, "read or set weight, cap, processors and memory" },
+  { "pause", cmd_pause, false, "freeze a container's processes" },
+  { "resume", cmd_resume, false, "thaw a paused container" },
+  { "ps", cmd_ps, false, "list a container's processes" },
+  { "events", cmd_events, false, "stream stats and OOM events" },
   { "spec", cmd_spec, false, "write a default config.json" },
   { "features", cmd_features, false, "print the features sie supports" },
 };

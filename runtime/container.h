@@ -39,4 +39,27 @@ int sie_container_delete (const char *root, const char *id, bool force, sie_erro
 /* The OCI state JSON of one container, runc's fields, indented. */
 int sie_container_state_json (const char *root, const char *id, char **out, sie_error_t *err);
 
+/* ---- pause, resume, ps (runtime/pause.c) ---- */
+
+/* Freezes a running or created container (runc's rule) and waits until
+ * every process is frozen; a paused one is an error.  A freeze that does
+ * not complete in time is undone. */
+int sie_container_pause (const char *root, const char *id, sie_error_t *err);
+
+/* Thaws a paused container; any other state is an error. */
+int sie_container_resume (const char *root, const char *id, sie_error_t *err);
+
+/* Thaws the cgroup of the container whose state directory is dirfd, when
+ * it is frozen.  A task frozen by the v1 freezer acts on SIGKILL only
+ * once thawed, so kill and delete --force call this right after sending
+ * SIGKILL to a paused container, as runc. */
+int sie_container_thaw_if_frozen (int dirfd, sie_error_t *err);
+
+/* The pids in the container's cgroup, sub-cgroups included, for `ps`.
+ * A stopped container is an error.  The caller frees *pids. */
+int sie_container_pids (const char *root, const char *id, pid_t **pids, size_t *n,
+                        sie_error_t *err);
+
+/* ---- end pause, resume, ps ---- */
+
 #endif

@@ -11,6 +11,8 @@
 #include <yajl/yajl_gen.h>
 #include <yajl/yajl_tree.h>
 
+#include "cgroups/cgroup.h"
+#include "cgroups/freezer.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 
@@ -167,6 +169,26 @@ sie_state_pid_alive (const struct sie_container_state *st)
   return start == st->pid_start && state != 'Z' && state != 'X';
 }
 
+/* Paused is the freezer's word, not a recorded one, so that a container
+ * frozen by a sie that then died still reads paused (and can be resumed).
+ * This runs on every state and list: one small read of the saved cgroup,
+ * an access() per v1 directory to find the freezer, one read of it. */
+static bool
+cgroup_frozen (int dirfd)
+{
+  struct sie_cgroup *cg = NULL;
+  const struct sie_cgroup_dir *d;
+  sie_error_t ignored = NULL;
+  bool frozen = false;
+
+  if (sie_cgroup_load (dirfd, SIE_CGROUP_FILE, &cg, &ignored) == 0
+      && (d = sie_freezer_dir (cg, &ignored)) != NULL)
+    frozen = sie_freezer_is_frozen (d, &ignored) == 1;
+  sie_error_release (&ignored);
+  sie_cgroup_free (cg);
+  return frozen;
+}
+
 enum sie_status
 sie_state_status (int dirfd, const struct sie_container_state *st)
 {
@@ -176,6 +198,9 @@ sie_state_status (int dirfd, const struct sie_container_state *st)
     return SIE_STATUS_STOPPED;
   if (!st->ready)
     return SIE_STATUS_CREATING;
+  /* Before created, as runc: a created container can be paused too. */
+  if (cgroup_frozen (dirfd))
+    return SIE_STATUS_PAUSED;
   /* The init waits on exec.sock until start; start unlinks it. */
   if (fstatat (dirfd, SIE_EXEC_SOCKET, &sb, AT_SYMLINK_NOFOLLOW) == 0)
     return SIE_STATUS_CREATED;

@@ -3,15 +3,35 @@
 #include "container.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdlib.h>
 
 #include "cgroups/cgroup.h"
+#include "cgroups/freezer.h"
 #include "runtime/hooks.h"
 #include "runtime/query.h"
 #include "runtime/signal_proc.h"
 #include "runtime/statedir.h"
 #include "util/cleanup.h"
 #include "util/log.h"
+
+/* Processes left frozen after the init died (a paused container whose
+ * init was killed from outside) would never act on SIGKILL: as runc does,
+ * they are signalled while still frozen, then thawed, so none runs again. */
+static void
+kill_frozen_leftovers (const struct sie_cgroup *cg)
+{
+  const struct sie_cgroup_dir *d = sie_freezer_dir (cg, NULL);
+  cleanup_free pid_t *pids = NULL;
+  size_t n = 0;
+
+  if (d == NULL || sie_freezer_is_frozen (d, NULL) != 1)
+    return;
+  if (sie_cgroup_pids (cg, &pids, &n, NULL) == 0)
+    for (size_t i = 0; i < n; i++)
+      kill (pids[i], SIGKILL);
+  sie_freezer_thaw (d, NULL);
+}
 
 static int
 remove_cgroup (int dirfd, sie_error_t *err)
@@ -26,6 +46,7 @@ remove_cgroup (int dirfd, sie_error_t *err)
       sie_error_release (&load_err);
       return 0;
     }
+  kill_frozen_leftovers (cg);
   ret = sie_cgroup_destroy (cg, err);
   sie_cgroup_free (cg);
   return ret;
@@ -45,6 +66,15 @@ run_poststop (const struct sie_container_info *info, const char *id)
   if (sie_container_info_json (&stopped, id, 0, &state, &ignored) == 0)
     sie_hooks_run_warn (&info->cfg->hooks, SIE_HOOK_POSTSTOP, state);
   sie_error_release (&ignored);
+}
+
+/* A task frozen by the v1 freezer acts on SIGKILL only once thawed: the
+ * signal goes first, so that nothing runs again after the thaw. */
+static int
+kill_paused (const struct sie_container_info *info, sie_error_t *err)
+{
+  sie_signal_init (info->st, SIGKILL, NULL);
+  return sie_container_thaw_if_frozen (info->dirfd, err);
 }
 
 static int
@@ -73,6 +103,8 @@ sie_container_delete (const char *root, const char *id, bool force, sie_error_t 
     }
   sie_debug ("delete: status %s", sie_status_name (info.status));
   ret = check_deletable (&info, force, err);
+  if (ret == 0 && info.status == SIE_STATUS_PAUSED)
+    ret = kill_paused (&info, err);
   if (ret == 0 && info.st)
     ret = sie_kill_and_wait (info.st, err);
   if (ret == 0)

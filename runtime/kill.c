@@ -45,6 +45,10 @@ sie_container_kill (const char *root, const char *id, int sig, bool all, sie_err
     ret = kill_all (&info, sig, err);
   else
     ret = sie_signal_init (info.st, sig, err);
+  /* A task frozen by the v1 freezer acts on SIGKILL only once thawed (as
+   * runc, thaw after the signal, so nothing runs again before it lands). */
+  if (ret == 0 && sig == SIGKILL && info.status == SIE_STATUS_PAUSED)
+    ret = sie_container_thaw_if_frozen (info.dirfd, err);
   sie_container_info_release (&info);
   return ret;
 }

@@ -450,4 +450,45 @@ sie_config_freep (struct sie_config **c)
 }
 #define cleanup_config __attribute__ ((cleanup (sie_config_freep)))
 
+/* ---- linux.resources on its own (spec/resources_io.c) ----
+ * runc's resources.json for `update -r`, the effective resources a
+ * container records after an update, and the memory sizes update's flags
+ * take. */
+
+/* Parses a linux.resources object by itself; errors read
+ * "<origin>: <path>: <cause>" with the path inside the object. */
+int sie_resources_parse (const char *json, size_t len, const char *origin,
+                         struct sie_resources **out, sie_error_t *err);
+
+/* Writes `r` (NULL: an empty object) as a linux.resources object, every
+ * field it sets and nothing else; indent NULL gives one line. */
+int sie_resources_json (const struct sie_resources *r, const char *indent, char **out,
+                        sie_error_t *err);
+
+/* A deep copy; NULL copies as an empty object. */
+int sie_resources_dup (const struct sie_resources *r, struct sie_resources **out,
+                       sie_error_t *err);
+
+/* Every memory, cpu, pids and blockIO weight field that `src` sets replaces
+ * the one in `dst`; the rest of dst stays.  Lists (devices, throttles,
+ * hugepageLimits, network, rdma, unified) are not merged. */
+int sie_resources_merge (struct sie_resources *dst, const struct sie_resources *src,
+                         sie_error_t *err);
+
+void sie_resources_free (struct sie_resources *r);
+
+/* A memory size as runc's update flags read it (docker's RAMInBytes):
+ * digits with an optional fraction, an optional space, then an optional
+ * k, m, g, t or p (powers of 1024), optional "i" and "b", in any case
+ * ("512m", "1.5GiB", "4096"); "-1" is -1 (unlimited).  Returns -1 with
+ * errno EINVAL (not a size) or ERANGE (past INT64_MAX). */
+int sie_ram_size_parse (const char *s, int64_t *out);
+
+static inline void
+sie_resources_freep (struct sie_resources **r)
+{
+  sie_resources_free (*r);
+}
+#define cleanup_resources __attribute__ ((cleanup (sie_resources_freep)))
+
 #endif

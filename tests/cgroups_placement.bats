@@ -163,3 +163,30 @@ assert_own_cgroups_kept ()
   assert_output_match 'cgroupsPath|system\.slice'
   assert_no_leftovers "$ID"
 }
+
+@test "cgroups: delete kills processes moved into sub-cgroups, in every hierarchy, and removes them" {
+  set_cmd 'sleep 4646 & exec sleep 100'
+  run_detached "$ID"
+  pid=$(container_pid "$ID")
+  wait_until "pgrep -fx 'sleep 4646' > /dev/null"
+  child=$(pgrep -fx 'sleep 4646' | head -n 1)
+  # the child goes to <container>/sub/deeper in every mounted hierarchy (the
+  # cgroup2 mount included); the init stays in the container's own cgroup
+  while read -r ctrl; do
+    dir=$(cgroup_mountpoint "$ctrl")$(container_cgroup "$pid" "$ctrl")
+    for d in "$dir/sub" "$dir/sub/deeper"; do
+      mkdir "$d"
+      # a v1 cpuset starts empty and takes no process until given some
+      if [ -e "$d/cpuset.cpus" ] && [ -z "$(cat "$d/cpuset.cpus")" ]; then
+        cat "$(dirname "$d")/cpuset.cpus" > "$d/cpuset.cpus"
+        cat "$(dirname "$d")/cpuset.mems" > "$d/cpuset.mems"
+      fi
+    done
+    echo "$child" > "$dir/sub/deeper/cgroup.procs"
+  done < <(hierarchies)
+  grep -q "/sub/deeper$" "/proc/$child/cgroup"
+  run sie delete --force "$ID"
+  assert_success
+  ! kill -0 "$child" 2> /dev/null || fail "process $child in a sub-cgroup survived delete"
+  assert_no_leftovers "$ID"
+}
