@@ -97,6 +97,7 @@ check: deps all unit $(BENCH_BINS)
 
 bench: all $(BENCH_BINS)
 	./bench/lifecycle
+	./bench/cgroups
 
 install: all
 	install -D -m 0755 sie $(DESTDIR)$(BINDIR)/sie
