@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -123,6 +124,20 @@ free_lists (struct sie_exec_opts *o)
   free (o->cgroups);
 }
 
+/* The pty gets the caller's window size before the process runs; sie
+ * only receives the master once the process has started. */
+static void
+caller_window (struct sie_exec_overrides *ov)
+{
+  struct winsize ws;
+
+  if (isatty (0) && ioctl (0, TIOCGWINSZ, &ws) == 0)
+    {
+      ov->console_rows = ws.ws_row;
+      ov->console_cols = ws.ws_col;
+    }
+}
+
 static int
 run_exec (struct sie_exec_opts *o, sie_error_t *err)
 {
@@ -138,6 +153,8 @@ run_exec (struct sie_exec_opts *o, sie_error_t *err)
   /* In the foreground without a console socket, sie relays the pty. */
   if (!o->detach && o->console_socket == NULL && run_tty_open (&tty) < 0)
     return sie_error (err, errno, "socketpair");
+  if (tty.sock[1] >= 0)
+    caller_window (&o->ov);
   o->console_fd = tty.sock[1];
   pid = sie_container_exec (o, err);
   if (pid < 0 || o->detach)

@@ -2,8 +2,9 @@
  *
  * sie clones a short-lived helper straight into the container's v2 cgroup
  * (CLONE_INTO_CGROUP).  The helper moves itself into the v1 hierarchies,
- * joins the user namespace first (so it holds capabilities over the
- * others), then the rest, then the pid namespace, and clones the process
+ * joins the namespaces owned by the host's user namespace, then the
+ * container's user namespace (so it holds capabilities over the others),
+ * then the rest, then the pid namespace, and clones the process
  * with CLONE_PARENT: it is born in every namespace and cgroup and is sie's
  * own child, so sie can wait for it.  The process reports a failure before
  * execve over a close-on-exec pipe; end of file means it is running. */
@@ -11,13 +12,17 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/keyctl.h>
+#include <linux/nsfs.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -43,6 +48,7 @@ struct exec_ctx
   struct sie_caps *caps;
   struct sie_seccomp_prog *seccomp;
   int ns_fd[SIE_NS_TYPES];      /* -1 where the container shares sie's namespace */
+  bool before_user[SIE_NS_TYPES]; /* owned by another user namespace than the container's */
   struct sie_cgroup *cgroup;
   struct sie_cgroup_join cgjoin;
   int console_fd;
@@ -73,6 +79,32 @@ same_file (int fd, const char *path)
          && a.st_ino == b.st_ino;
 }
 
+/* A namespace the container did not create under its user namespace
+ * (the time namespace sie unshares before the init exists, a network
+ * namespace joined by path) needs sie's own capabilities to join: the
+ * helper joins it before the user namespace, as it has none afterwards
+ * over namespaces owned by the host. */
+static void
+mark_joins_before_user (struct exec_ctx *c)
+{
+  struct stat user_st;
+
+  if (c->ns_fd[SIE_NS_USER] < 0 || fstat (c->ns_fd[SIE_NS_USER], &user_st) < 0)
+    return;
+  for (int t = 0; t < SIE_NS_TYPES; t++)
+    {
+      struct stat owner_st;
+      cleanup_close int owner = -1;
+
+      if (t == SIE_NS_USER || c->ns_fd[t] < 0)
+        continue;
+      owner = ioctl (c->ns_fd[t], NS_GET_USERNS);
+      c->before_user[t] = owner >= 0 && fstat (owner, &owner_st) == 0
+                          && (owner_st.st_dev != user_st.st_dev
+                              || owner_st.st_ino != user_st.st_ino);
+    }
+}
+
 /* Opens the init's namespaces that differ from sie's own; joining one's
  * own user namespace would fail, and joining the others is pointless. */
 static int
@@ -98,6 +130,7 @@ open_namespaces (struct exec_ctx *c, sie_error_t *err)
       else
         c->ns_fd[t] = fd;
     }
+  mark_joins_before_user (c);
   /* The fds were opened by pid: make sure it is still the container's. */
   if (!sie_state_pid_alive (c->info.st))
     return sie_error (err, 0, "cannot exec in a stopped container");
@@ -200,6 +233,47 @@ hierarchy_controllers (const struct sie_cgroup_layout *l, const char *mountpoint
   return "";
 }
 
+/* --cgroup's path must stay inside the container's cgroup, and each
+ * controller it names must be one of a v1 hierarchy the container is in. */
+static int
+check_sub_spec (const char *spec, const struct sie_cgroup_layout *layout,
+                const struct sie_cgroup *cg, sie_error_t *err)
+{
+  const char *colon = strchr (spec, ':');
+  const char *sub = colon ? colon + 1 : spec;
+
+  if (*sub == '\0' || strstr (sub, "..") || sub[0] == '/')
+    return sie_error (err, 0, "--cgroup: \"%s\": expected a path inside the container's cgroup",
+                      spec);
+  for (const char *p = spec; colon && p < colon;)
+    {
+      const char *end = memchr (p, ',', (size_t) (colon - p));
+      bool found = false;
+      if (end == NULL)
+        end = colon;
+      for (size_t i = 0; i < cg->n_dirs && !found; i++)
+        found = controller_in (hierarchy_controllers (layout, cg->dirs[i].hierarchy), p,
+                               (size_t) (end - p));
+      if (!found)
+        return sie_error (err, 0,
+                          "--cgroup: \"%s\": the container is in no hierarchy with controller \"%.*s\"",
+                          spec, (int) (end - p), p);
+      p = end + 1;
+    }
+  return 0;
+}
+
+/* The sub-path for one hierarchy: the last --cgroup that applies to it. */
+static const char *
+sub_for_hierarchy (char **specs, const char *controllers)
+{
+  const char *sub = NULL;
+  for (char **spec = specs; *spec; spec++)
+    if (spec_applies (*spec, controllers))
+      sub = strchr (*spec, ':') ? strchr (*spec, ':') + 1 : *spec;
+  return sub;
+}
+
 /* --cgroup: an existing sub-cgroup of the container's, per hierarchy. */
 static int
 apply_sub_cgroups (struct exec_ctx *c, sie_error_t *err)
@@ -211,29 +285,30 @@ apply_sub_cgroups (struct exec_ctx *c, sie_error_t *err)
   if (sie_cgroup_layout_get (&layout, err) < 0)
     return -1;
   for (char **spec = c->o->cgroups; *spec; spec++)
+    if (check_sub_spec (*spec, layout, c->cgroup, err) < 0)
+      return -1;
+  for (size_t i = 0; i < c->cgroup->n_dirs; i++)
     {
-      const char *colon = strchr (*spec, ':');
-      const char *sub = colon ? colon + 1 : *spec;
-      if (*sub == '\0' || strstr (sub, "..") || sub[0] == '/')
-        return sie_error (err, 0, "--cgroup: \"%s\": expected a path inside the container's cgroup", *spec);
-      for (size_t i = 0; i < c->cgroup->n_dirs; i++)
+      struct sie_cgroup_dir *d = &c->cgroup->dirs[i];
+      const char *ctrls = hierarchy_controllers (layout, d->hierarchy);
+      const char *sub = sub_for_hierarchy (c->o->cgroups, ctrls);
+      char *path = NULL;
+      struct stat st;
+      int e;
+
+      if (sub == NULL)
+        continue;
+      if (asprintf (&path, "%s/%s", d->path, sub) < 0)
+        return sie_error (err, ENOMEM, "--cgroup");
+      e = stat (path, &st) < 0 ? errno : S_ISDIR (st.st_mode) ? 0 : ENOTDIR;
+      if (e)
         {
-          struct sie_cgroup_dir *d = &c->cgroup->dirs[i];
-          char *path = NULL;
-          struct stat st;
-          if (!spec_applies (*spec, hierarchy_controllers (layout, d->hierarchy)))
-            continue;
-          if (asprintf (&path, "%s/%s", d->path, sub) < 0)
-            return sie_error (err, ENOMEM, "--cgroup");
-          if (stat (path, &st) < 0 || !S_ISDIR (st.st_mode))
-            {
-              sie_error (err, errno ? errno : ENOTDIR, "--cgroup: %s", path);
-              free (path);
-              return -1;
-            }
-          free (d->path);
-          d->path = path;
+          sie_error (err, e, "--cgroup: %s", path);
+          free (path);
+          return -1;
         }
+      free (d->path);
+      d->path = path;
     }
   return 0;
 }
@@ -259,6 +334,31 @@ child_fail (int report, sie_error_t *err)
   _exit (127);
 }
 
+/* In the container's user namespace sie's host uid is unmapped: files it
+ * creates there (the pty) would belong to nobody the container knows, and
+ * chown on them fails.  The process becomes the namespace's root first. */
+static int
+become_ns_root (const struct exec_ctx *c, sie_error_t *err)
+{
+  if (c->ns_fd[SIE_NS_USER] < 0)
+    return 0;
+  if (setresgid (0, 0, 0) < 0 || setresuid (0, 0, 0) < 0)
+    return sie_error (err, errno, "exec: become root in the container's user namespace "
+                                  "(is container id 0 mapped?)");
+  return 0;
+}
+
+/* The init's session keyring (it is named after the container), as runc
+ * does, so the caller's keys never reach the container. */
+static int
+join_session_keyring (const struct exec_ctx *c, sie_error_t *err)
+{
+  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, c->o->id) < 0 && errno != ENOSYS
+      && errno != EACCES && errno != EDQUOT)
+    return sie_error (err, errno, "exec: join the container's session keyring");
+  return 0;
+}
+
 static void __attribute__ ((noreturn))
 run_process (struct exec_ctx *c, int report)
 {
@@ -268,6 +368,8 @@ run_process (struct exec_ctx *c, int report)
 
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
   sie_process_close_fds_except (3 + c->o->preserve_fds, keep, c->console_fd >= 0 ? 2 : 1);
+  if (become_ns_root (c, &err) < 0 || join_session_keyring (c, &err) < 0)
+    child_fail (report, &err);
   if (sie_process_apply_attrs (c->p, NULL, &err) < 0)
     child_fail (report, &err);
   if (c->p->terminal && sie_terminal_setup (c->console_fd, c->p, false, &err) < 0)
@@ -285,6 +387,22 @@ run_process (struct exec_ctx *c, int report)
   child_fail (report, &err);
 }
 
+/* First the namespaces owned outside the container's user namespace
+ * (before_user), then the user namespace and the rest, in join_order. */
+static int
+join_namespaces (const struct exec_ctx *c, bool before_user, sie_error_t *err)
+{
+  for (size_t i = 0; i < ARRAY_SIZE (join_order); i++)
+    {
+      enum sie_ns_type t = join_order[i];
+      if (c->ns_fd[t] < 0 || c->before_user[t] != before_user)
+        continue;
+      if (setns (c->ns_fd[t], sie_ns_clone_flag (t)) < 0)
+        return sie_error (err, errno, "join the container's %s namespace", sie_ns_type_name (t));
+    }
+  return 0;
+}
+
 /* The helper: into the cgroups and namespaces, then clone the process.
  * Writes the process's pid (or -errno) to pid_pipe. */
 static void __attribute__ ((noreturn))
@@ -295,15 +413,8 @@ run_helper (struct exec_ctx *c, int pid_pipe, int report)
 
   if (sie_cgroup_join_self (&c->cgjoin, &err) < 0)
     child_fail (report, &err);
-  for (size_t i = 0; i < ARRAY_SIZE (join_order); i++)
-    {
-      enum sie_ns_type t = join_order[i];
-      if (c->ns_fd[t] >= 0 && setns (c->ns_fd[t], sie_ns_clone_flag (t)) < 0)
-        {
-          sie_error (&err, errno, "join the container's %s namespace", sie_ns_type_name (t));
-          child_fail (report, &err);
-        }
-    }
+  if (join_namespaces (c, true, &err) < 0 || join_namespaces (c, false, &err) < 0)
+    child_fail (report, &err);
   pid = sie_clone_fork (CLONE_PARENT, -1);
   if (pid == 0)
     run_process (c, report);

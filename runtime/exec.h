@@ -24,6 +24,9 @@ struct sie_exec_overrides
   bool no_new_privs;
   const char *apparmor;
   const char *process_label;
+  /* The caller's window when sie relays the pty (0 when none): set on the
+   * pty before the process runs, so it never sees a 0x0 terminal. */
+  unsigned short console_rows, console_cols;
 };
 
 struct sie_exec_opts

@@ -1,5 +1,6 @@
 #include "exec_process.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,16 +71,19 @@ set_env (struct sie_process *p, const char *entry, sie_error_t *err)
   return strv_append (&p->env, &p->n_env, entry, err);
 }
 
+/* A decimal id ending at `stop` ('\0', or ':' for the uid of uid:gid);
+ * (uint32_t) -1 is no id, it means "unchanged" to setresuid. */
 static int
-parse_id (const char *s, const char *flag, uint32_t *out, sie_error_t *err)
+parse_id (const char *s, char stop, const char *flag, const char *whole, uint32_t *out,
+          sie_error_t *err)
 {
   char *end;
   unsigned long v;
 
   errno = 0;
   v = strtoul (s, &end, 10);
-  if (errno || end == s || (*end != '\0' && *end != ':') || v > UINT32_MAX - 1 || *s == '-')
-    return sie_error (err, 0, "%s: expected a numeric id, got \"%s\"", flag, s);
+  if (!isdigit ((unsigned char) *s) || errno || *end != stop || v > UINT32_MAX - 1)
+    return sie_error (err, 0, "%s: expected a numeric id, got \"%s\"", flag, whole);
   *out = (uint32_t) v;
   return 0;
 }
@@ -89,9 +93,9 @@ set_user (struct sie_process *p, const char *spec, sie_error_t *err)
 {
   const char *colon = strchr (spec, ':');
 
-  if (parse_id (spec, "--user", &p->user.uid, err) < 0)
+  if (parse_id (spec, colon ? ':' : '\0', "--user", spec, &p->user.uid, err) < 0)
     return -1;
-  if (colon && parse_id (colon + 1, "--user", &p->user.gid, err) < 0)
+  if (colon && parse_id (colon + 1, '\0', "--user", spec, &p->user.gid, err) < 0)
     return -1;
   return 0;
 }
@@ -106,7 +110,7 @@ add_gids (struct sie_process *p, char **gids, sie_error_t *err)
       if (ng == NULL)
         return sie_error (err, ENOMEM, "--additional-gids");
       p->user.additional_gids = ng;
-      if (parse_id (*g, "--additional-gids", &ng[p->user.n_additional_gids], err) < 0)
+      if (parse_id (*g, '\0', "--additional-gids", *g, &ng[p->user.n_additional_gids], err) < 0)
         return -1;
       p->user.n_additional_gids++;
     }
@@ -151,8 +155,16 @@ sie_exec_apply_overrides (struct sie_process *p, const struct sie_exec_overrides
 {
   if (ov->args && ov->args[0] && replace_args (p, ov->args, err) < 0)
     return -1;
-  if (ov->tty)
-    p->terminal = true;
+  /* As runc: without -p the container's terminal setting is not copied,
+   * only -t gives the process a pty. */
+  if (ov->process_file == NULL || ov->tty)
+    p->terminal = ov->tty;
+  if (ov->console_rows && ov->console_cols)
+    {
+      p->has_console_size = true;
+      p->console_height = ov->console_rows;
+      p->console_width = ov->console_cols;
+    }
   for (char **e = ov->env; e && *e; e++)
     if (set_env (p, *e, err) < 0)
       return -1;

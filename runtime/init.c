@@ -29,6 +29,8 @@
 #include "util/cleanup.h"
 #include "util/fs.h"
 
+#define KEY_USR_SEARCH 0x00080000 /* <keyutils.h>, not in the kernel's uapi */
+
 /* Where errors go: the sync socket before start, the start connection after. */
 static int report_fd = -1;
 static bool report_is_sync = true;
@@ -76,11 +78,23 @@ join_session_keyring (const struct sie_spawn *s, sie_error_t *err)
 {
   if (s->no_new_keyring)
     return 0;
+  char desc[512];
+  unsigned long perm;
+  long key;
+
   /* A fresh session keyring named after the container keeps it from
    * sharing the caller's keys; kernels without keyrings are fine. */
-  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, s->id) < 0 && errno != ENOSYS
-      && errno != EACCES && errno != EDQUOT)
-    return sie_error (err, errno, "join session keyring");
+  key = syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, s->id);
+  if (key < 0)
+    return (errno == ENOSYS || errno == EACCES || errno == EDQUOT)
+               ? 0
+               : sie_error (err, errno, "join session keyring");
+  /* exec'd processes join it by name, which takes search permission for
+   * its user (runc grants the same).  The description reads
+   * "type;uid;gid;perm;name", perm in hex. */
+  if (syscall (SYS_keyctl, KEYCTL_DESCRIBE, key, desc, sizeof desc) > 0
+      && sscanf (desc, "%*[^;];%*[^;];%*[^;];%lx;", &perm) == 1)
+    syscall (SYS_keyctl, KEYCTL_SETPERM, key, perm | KEY_USR_SEARCH);
   return 0;
 }
 
@@ -214,7 +228,7 @@ setup_before_start (struct sie_spawn *s, pid_t host_pid, sie_error_t *err)
 {
   const struct sie_process *p = s->cfg->process;
 
-  if (become_ns_root (s, err) < 0 || sie_ns_join_rest (&s->ns, err) < 0)
+  if (become_ns_root (s, err) < 0 || (!s->ns_joined && sie_ns_join_rest (&s->ns, err) < 0))
     return -1;
   if (s->ns.is_new[SIE_NS_CGROUP] && unshare (CLONE_NEWCGROUP) < 0)
     return sie_error (err, errno, "linux.namespaces: new cgroup namespace");

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,12 +90,47 @@ clone_init (struct sie_spawn *s, uint64_t extra_flags, int parent_sock, sie_erro
   return pid;
 }
 
-/* Namespaces created while in a joined user namespace must belong to it,
- * and sie cannot leave a user namespace once inside.  A short-lived
- * intermediate joins it and clones the init with CLONE_PARENT, so the init
- * is still sie's own child. */
+/* The joins that must happen before the init's clone: a joined user
+ * namespace (sie cannot leave one once inside, and namespaces created
+ * while in it must belong to it), and, with a new user namespace, every
+ * other joined one (the init would hold no rights over them from inside
+ * its new user namespace; runc joins them first too). */
+static bool
+needs_helper (const struct sie_ns_plan *ns)
+{
+  if (ns->join_fd[SIE_NS_USER] >= 0)
+    return true;
+  if (!ns->is_new[SIE_NS_USER])
+    return false;
+  for (int t = 0; t < SIE_NS_TYPES; t++)
+    if (t != SIE_NS_PID && t != SIE_NS_USER && ns->join_fd[t] >= 0)
+      return true;
+  return false;
+}
+
+/* In the helper: returns 0 or -errno. */
+static int
+helper_join (struct sie_spawn *s)
+{
+  sie_error_t e = NULL;
+  int ret = 0;
+
+  if (s->ns.join_fd[SIE_NS_USER] >= 0 && setns (s->ns.join_fd[SIE_NS_USER], CLONE_NEWUSER) < 0)
+    return -errno;
+  if (s->ns.is_new[SIE_NS_USER])
+    {
+      if (sie_ns_join_rest (&s->ns, &e) < 0)
+        ret = e && e->status ? -e->status : -EINVAL;
+      s->ns_joined = true;
+    }
+  sie_error_release (&e);
+  return ret;
+}
+
+/* A short-lived helper does those joins and clones the init with
+ * CLONE_PARENT, so the init is still sie's own child. */
 static pid_t
-clone_init_in_userns (struct sie_spawn *s, int parent_sock, sie_error_t *err)
+clone_init_via_helper (struct sie_spawn *s, int parent_sock, sie_error_t *err)
 {
   int p[2];
   pid_t mid, pid = -1;
@@ -107,9 +143,8 @@ clone_init_in_userns (struct sie_spawn *s, int parent_sock, sie_error_t *err)
       sie_error_t e = NULL;
       close (p[0]);
       /* Reports the init's pid, or -errno. */
-      if (setns (s->ns.join_fd[SIE_NS_USER], CLONE_NEWUSER) < 0)
-        pid = -errno;
-      else if ((pid = clone_init (s, CLONE_PARENT, parent_sock, &e)) < 0)
+      if ((pid = helper_join (s)) == 0
+          && (pid = clone_init (s, CLONE_PARENT, parent_sock, &e)) < 0)
         pid = e && e->status ? -e->status : -EINVAL;
       if (write (p[1], &pid, sizeof pid) != sizeof pid)
         _exit (1);
@@ -127,14 +162,14 @@ clone_init_in_userns (struct sie_spawn *s, int parent_sock, sie_error_t *err)
   waitpid (mid, NULL, 0);
   if (pid <= 0)
     return sie_error (err, pid < 0 ? -pid : 0,
-                      "linux.namespaces: clone the init in the joined user namespace");
+                      "linux.namespaces: join the namespaces given by path and clone the init");
   return pid;
 }
 
 pid_t
 sie_spawn_init (struct sie_spawn *s, int parent_sock, sie_error_t *err)
 {
-  if (s->ns.join_fd[SIE_NS_USER] >= 0)
-    return clone_init_in_userns (s, parent_sock, err);
+  if (needs_helper (&s->ns))
+    return clone_init_via_helper (s, parent_sock, err);
   return clone_init (s, 0, parent_sock, err);
 }

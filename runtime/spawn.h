@@ -34,6 +34,7 @@ struct sie_spawn
   int preserve_fds;   /* fds 3 .. 3+preserve_fds-1 pass to the container */
   bool no_pivot;
   bool no_new_keyring;
+  bool ns_joined; /* the spawner already joined the namespaces given by path */
   sigset_t child_sigmask; /* restored right before execve */
 };
 
