@@ -106,4 +106,7 @@ install: all
 clean:
 	rm -rf $(BUILD) sie
 
+# The micro-VM pieces (vmshim/): each part brings its own make fragment.
+-include $(sort $(wildcard vmshim/*.mk))
+
 -include $(LIB_OBJS:.o=.d) $(CMD_OBJS:.o=.d) $(SAN_LIB_OBJS:.o=.d)

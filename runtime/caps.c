@@ -34,7 +34,6 @@ static const char *const set_names[SET_KINDS] = {
 
 struct sie_caps
 {
-  bool present[SET_KINDS];
   uint64_t mask[SET_KINDS]; /* bit n = capability n */
   int max_bits;             /* capabilities the running kernel knows */
   cap_t proc;               /* effective/permitted/inheritable, ready for cap_set_proc */
@@ -120,7 +119,6 @@ sie_caps_prepare (const struct sie_capabilities *caps, struct sie_caps **out, si
   c->max_bits = (int) cap_max_bits ();
   for (int k = 0; k < SET_KINDS; k++)
     {
-      c->present[k] = lists[k] != NULL;
       if (parse_set (lists[k], k, c->max_bits, &c->mask[k], err) < 0)
         {
           sie_caps_free (c);
@@ -154,10 +152,13 @@ drop_bound_error (cap_value_t v, int errno_, sie_error_t *err)
                     upper);
 }
 
+/* As in runc, a set absent from a present process.capabilities object is
+ * empty: podman's --cap-drop all writes "capabilities": {}, and root must
+ * then lose its bounding set too, or execve gives it everything back. */
 int
 sie_caps_drop_bounding (const struct sie_caps *c, sie_error_t *err)
 {
-  if (c == NULL || !c->present[SET_BOUNDING])
+  if (c == NULL)
     return 0;
   for (cap_value_t v = 0; v < c->max_bits && v < 64; v++)
     {

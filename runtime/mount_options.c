@@ -239,6 +239,11 @@ parse_one (struct sie_mount_opts *o, const char *opt, const char *origin, sie_er
       o->idmap_recursive = opt[0] == 'r';
       return 0;
     }
+  if (strcmp (opt, "tmpcopyup") == 0)
+    {
+      o->tmpcopyup = true;
+      return 0;
+    }
   if (append_data (o, opt) < 0)
     return sie_error (err, ENOMEM, "%s", origin);
   return 0;

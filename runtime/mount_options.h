@@ -25,6 +25,7 @@ struct sie_mount_opts
   uint64_t rec_attr_clr;
   bool idmap;            /* idmap or ridmap */
   bool idmap_recursive;  /* ridmap */
+  bool tmpcopyup;        /* tmpfs only: starts with a copy of the destination's content */
   char *data;            /* unknown options, comma-joined in order; NULL when none */
 };
 

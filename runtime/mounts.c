@@ -368,6 +368,21 @@ fs_tree (const struct mount_job *j, sie_error_t *err)
   return mntfd;
 }
 
+/* Whether the comma-separated data holds key=... */
+static bool
+data_has_key (const char *data, const char *key)
+{
+  size_t n = strlen (key);
+
+  for (const char *s = data; s != NULL; s = strchr (s, ','))
+    {
+      s += *s == ',';
+      if (strncmp (s, key, n) == 0 && s[n] == '=')
+        return true;
+    }
+  return false;
+}
+
 static int
 mount_fs_at (const struct mount_job *j, int targetfd, sie_error_t *err)
 {
@@ -381,6 +396,8 @@ mount_fs_at (const struct mount_job *j, int targetfd, sie_error_t *err)
   else
     mntfd = fs_tree (j, err);
   if (mntfd < 0)
+    return -1;
+  if (opts.tmpcopyup && sie_tmpfs_copyup (targetfd, mntfd, data_has_key (opts.data, "mode"), err) < 0)
     return -1;
   if (defers_readonly (j->m, j->clean_dest))
     opts.rec_attr_set &= ~(uint64_t) MOUNT_ATTR_RDONLY;
@@ -478,6 +495,11 @@ sie_mount_one (const struct sie_rootfs_ctx *ctx, int rootfd, size_t i, sie_error
   snprintf (origin, sizeof (origin), "mounts[%zu].options", i);
   if (sie_mount_opts_parse (m->options, origin, &opts, err) < 0)
     return -1;
+  if (opts.tmpcopyup && (!type_is (m, "tmpfs") || (opts.flags & (MS_BIND | MS_REMOUNT))))
+    {
+      sie_mount_opts_free (&opts);
+      return sie_error (err, 0, "mounts[%zu].options: tmpcopyup is only for a new tmpfs mount", i);
+    }
   if (opts.flags & MS_REMOUNT)
     ret = mount_remount (&j, err);
   else if ((opts.flags & MS_BIND) || type_is (m, "bind"))

@@ -43,6 +43,14 @@ int sie_move_mount_onto (int mntfd, int targetfd, const char *what, sie_error_t 
 int sie_mount_setattr (int fd, bool recursive, uint64_t set, uint64_t clr,
                        uint64_t propagation, const char *what, sie_error_t *err);
 
+/* ---- mount_copyup.c ---- */
+
+/* tmpcopyup: copies the directory targetfd (an O_PATH fd in the rootfs)
+ * into the detached tmpfs mntfd: files, directories, symlinks and device
+ * nodes with owner, mode and times; the tmpfs root takes the directory's
+ * owner, and its mode unless keep_mode (the options set mode=). */
+int sie_tmpfs_copyup (int targetfd, int mntfd, bool keep_mode, sie_error_t *err);
+
 /* ---- mount_cgroup.c ---- */
 
 /* The "cgroup" mount type at targetfd (see rootfs.h for the layout). */

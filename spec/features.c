@@ -26,7 +26,7 @@ static const char *const hooks[] = {
   "prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop",
 };
 
-/* What runtime/mount_options.c and the rootfs code accept (no tmpcopyup). */
+/* What runtime/mount_options.c and the rootfs code accept. */
 static const char *const mount_options[] = {
   "acl",        "async",       "atime",        "bind",          "defaults",    "dev",
   "diratime",   "dirsync",     "exec",         "idmap",         "iversion",    "lazytime",
@@ -38,7 +38,7 @@ static const char *const mount_options[] = {
   "rnosymfollow", "ro",        "rprivate",     "rrelatime",     "rro",         "rrw",
   "rshared",    "rslave",      "rstrictatime", "rsuid",         "rsymfollow",  "runbindable",
   "rw",         "shared",      "silent",       "slave",         "strictatime", "suid",
-  "symfollow",  "sync",        "unbindable",
+  "symfollow",  "sync",        "tmpcopyup",    "unbindable",
 };
 
 static const char *const namespaces[] = {

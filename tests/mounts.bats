@@ -174,6 +174,36 @@ lacks_opt () { [[ ",$1," != *",$2,"* ]] || fail "option $2 unexpectedly in $1"; 
   [ "$2" -eq 1024 ] || fail "df: ${lines[2]}"
 }
 
+@test "mounts: tmpfs with tmpcopyup carries the image's directory into the tmpfs" {
+  mkdir -p "$BUNDLE/rootfs/data/sub"
+  echo kept > "$BUNDLE/rootfs/data/sub/file"
+  ln -s sub/file "$BUNDLE/rootfs/data/link"
+  chmod 0711 "$BUNDLE/rootfs/data"
+  chown 123:456 "$BUNDLE/rootfs/data/sub/file"
+  add_mount '{"destination": "/data", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup", "size=1m"]}'
+  set_cmd 'cat /data/link; stat -c "%a %u:%g" /data /data/sub/file; grep " /data " /proc/self/mountinfo;
+           echo new > /data/new; cat /data/new'
+  run sie run -b "$BUNDLE" "$ID"
+  assert_success
+  [ "${lines[0]}" = kept ] || fail "$output"
+  [ "${lines[1]}" = "711 0:0" ] || fail "tmpfs root: ${lines[1]}"
+  [ "${lines[2]}" = "644 123:456" ] || fail "copied file: ${lines[2]}"
+  [[ "${lines[3]}" == *" - tmpfs "* ]] || fail "mountinfo: ${lines[3]}"
+  [ "${lines[4]}" = new ] || fail "$output"
+  # the write landed in the tmpfs, not in the image
+  [ ! -e "$BUNDLE/rootfs/data/new" ]
+}
+
+@test "mounts: tmpcopyup on a bind mount is an error naming the mount" {
+  mkdir -p "$TEST_DIR/src"
+  add_mount "{\"destination\": \"/b\", \"type\": \"bind\", \"source\": \"$TEST_DIR/src\", \"options\": [\"bind\", \"tmpcopyup\"]}"
+  run sie run -b "$BUNDLE" "$ID"
+  assert_failure
+  assert_error_line "$ID"
+  assert_output_match 'tmpcopyup'
+  assert_no_leftovers "$ID"
+}
+
 @test "mounts: cgroup is read-only and shows the container's own cgroup" {
   set_cmd 'ls /sys/fs/cgroup; cat /sys/fs/cgroup/pids/cgroup.procs; cat /sys/fs/cgroup/memory/cgroup.procs;
            grep " /sys/fs/cgroup/pids " /proc/self/mountinfo; mkdir /sys/fs/cgroup/pids/sub 2>&1; true'

@@ -121,6 +121,17 @@ status_field () { awk -v f="$1:" '$1 == f {$1 = ""; sub(/^ /, ""); print}' <<< "
   assert_output_match 'Operation not permitted'
 }
 
+@test "process: an empty capabilities object means no capabilities (podman's --cap-drop all)" {
+  # runc's reading: a present object with a missing list is an empty set
+  update_config '.process.capabilities = {}'
+  set_cmd 'grep ^Cap /proc/self/status'
+  run sie run -b "$BUNDLE" "$ID"
+  assert_success
+  [ "$(status_field CapBnd)" = 0000000000000000 ] || fail "$output"
+  [ "$(status_field CapEff)" = 0000000000000000 ] || fail "$output"
+  [ "$(status_field CapPrm)" = 0000000000000000 ] || fail "$output"
+}
+
 @test "process: rlimits — lowering NOFILE works" {
   update_config '.process.rlimits = [{"type": "RLIMIT_NOFILE", "soft": 100, "hard": 200},
                                      {"type": "RLIMIT_NPROC", "soft": 300, "hard": 400}]'

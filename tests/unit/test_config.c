@@ -961,8 +961,8 @@ test_features (void)
       "six hooks");
   yajl_val opts = tree_get (t, "mountOptions", NULL, NULL);
   ok (array_has (opts, "rbind") && array_has (opts, "idmap") && array_has (opts, "rro")
-          && !array_has (opts, "tmpcopyup"),
-      "mount options, no tmpcopyup");
+          && array_has (opts, "tmpcopyup"),
+      "mount options, with tmpcopyup");
   yajl_val ns = tree_get (t, "linux", "namespaces", NULL);
   ok (YAJL_IS_ARRAY (ns) && ns->u.array.len == 8 && array_has (ns, "time"), "eight namespaces");
   yajl_val caps = tree_get (t, "linux", "capabilities", NULL);

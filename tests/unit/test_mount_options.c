@@ -200,6 +200,9 @@ test_data (void)
   o = parse ("idmap");
   ok (o.idmap && !o.idmap_recursive, "idmap");
   sie_mount_opts_free (&o);
+  o = parse ("rw,tmpcopyup,size=1m");
+  ok (o.tmpcopyup && strcmp (o.data, "size=1m") == 0, "tmpcopyup is a flag, not tmpfs data");
+  sie_mount_opts_free (&o);
 
   sie_error_t err = NULL;
   ok (sie_mount_opts_parse (NULL, "x", &o, &err) == 0 && o.flags == 0 && o.data == NULL,
