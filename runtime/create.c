@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "netns/netdevices.h"
 #include "runtime/container_state.h"
 #include "runtime/hooks.h"
 #include "runtime/rootfs.h"
@@ -77,9 +78,6 @@ check_unsupported (const struct sie_config *cfg, sie_error_t *err)
   const struct sie_linux *l = cfg->linux_;
   struct stat st;
 
-  if (l->n_net_devices)
-    return sie_error (err, 0, "config.json: linux.netDevices: moving host interfaces into the "
-                              "container is not supported yet");
   if (l->intel_rdt && stat ("/sys/fs/resctrl/info", &st) < 0)
     return sie_error (err, 0, "config.json: linux.intelRdt: resctrl is not available on this host");
   if (l->intel_rdt)
@@ -106,6 +104,8 @@ validate_config (struct create_ctx *c, sie_error_t *err)
   if (sie_rootfs_validate (cfg, err) < 0)
     return sie_error_prefix (err, "config.json");
   if (sie_ns_plan_build (cfg, &c->spawn.ns, err) < 0)
+    return sie_error_prefix (err, "config.json");
+  if (sie_netdevices_check (cfg->linux_, &c->spawn.ns, err) < 0)
     return sie_error_prefix (err, "config.json");
   if (sie_sysctl_check (cfg, &c->spawn.ns, err) < 0)
     return sie_error_prefix (err, "config.json");
@@ -288,6 +288,28 @@ forward_seccomp_listener (struct create_ctx *c, struct sie_sync_msg *m, sie_erro
   return sie_sync_send (c->sync_parent, SIE_SYNC_SECCOMP_DONE, NULL, 0, -1, err);
 }
 
+/* linux.netDevices move in from here, before the init goes on: into the
+ * namespace it was cloned with, or the one it will join. */
+static int
+attach_net_devices (struct create_ctx *c, sie_error_t *err)
+{
+  cleanup_close int own = -1;
+  int netns_fd = c->spawn.ns.join_fd[SIE_NS_NETWORK];
+  char path[64];
+
+  if (c->cfg->linux_->n_net_devices == 0)
+    return 0;
+  if (netns_fd < 0)
+    {
+      snprintf (path, sizeof path, "/proc/%d/ns/net", c->pid);
+      own = open (path, O_RDONLY | O_CLOEXEC);
+      if (own < 0)
+        return sie_error (err, errno, "linux.netDevices: open %s", path);
+      netns_fd = own;
+    }
+  return sie_netdevices_attach (c->cfg->linux_, netns_fd, c->dirfd, err);
+}
+
 /* The parent's half of the setup conversation with the init. */
 static int
 guide_init (struct create_ctx *c, sie_error_t *err)
@@ -296,7 +318,7 @@ guide_init (struct create_ctx *c, sie_error_t *err)
 
   if (c->spawn.ns.is_new[SIE_NS_USER] && sie_ns_write_id_maps (c->pid, c->cfg->linux_, err) < 0)
     return -1;
-  if (write_oom_score_adj (c, err) < 0)
+  if (write_oom_score_adj (c, err) < 0 || attach_net_devices (c, err) < 0)
     return -1;
   if (sie_sync_send (c->sync_parent, SIE_SYNC_GO, &c->pid, sizeof c->pid, -1, err) < 0)
     return -1;
@@ -379,6 +401,9 @@ rollback (struct create_ctx *c)
     }
   if (c->spawn.cgroup)
     sie_cgroup_destroy (c->spawn.cgroup, &ignored);
+  sie_error_release (&ignored);
+  if (c->dirfd >= 0)
+    sie_netdevices_release (c->dirfd, true, &ignored);
   sie_error_release (&ignored);
   if (c->dirfd >= 0)
     sie_statedir_remove (c->o->root, c->o->id, &ignored);

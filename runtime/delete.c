@@ -8,6 +8,7 @@
 
 #include "cgroups/cgroup.h"
 #include "cgroups/freezer.h"
+#include "netns/netdevices.h"
 #include "runtime/hooks.h"
 #include "runtime/query.h"
 #include "runtime/signal_proc.h"
@@ -77,6 +78,20 @@ kill_paused (const struct sie_container_info *info, sie_error_t *err)
   return sie_container_thaw_if_frozen (info->dirfd, err);
 }
 
+/* linux.netDevices go back to the host before the namespace pin goes;
+ * with --force, a device that cannot is left to the kernel, with a warning. */
+static int
+release_net_devices (int dirfd, bool force, sie_error_t *err)
+{
+  if (sie_netdevices_release (dirfd, force, err) == 0)
+    return 0;
+  if (!force)
+    return -1;
+  sie_log_warning ("%s", (*err)->msg);
+  sie_error_release (err);
+  return 0;
+}
+
 static int
 check_deletable (const struct sie_container_info *info, bool force, sie_error_t *err)
 {
@@ -107,6 +122,8 @@ sie_container_delete (const char *root, const char *id, bool force, sie_error_t 
     ret = kill_paused (&info, err);
   if (ret == 0 && info.st)
     ret = sie_kill_and_wait (info.st, err);
+  if (ret == 0)
+    ret = release_net_devices (info.dirfd, force, err);
   if (ret == 0)
     ret = remove_cgroup (info.dirfd, err);
   if (ret == 0)

@@ -172,6 +172,7 @@ write_linux (struct jout *o)
   write_enabled (o, "apparmor", file_starts_with ("/sys/module/apparmor/parameters/enabled", 'Y'));
   write_enabled (o, "selinux", access ("/sys/fs/selinux/enforce", F_OK) == 0);
   write_enabled (o, "intelRdt", false);
+  write_enabled (o, "netDevices", true);
   jout_key (o, "mountExtensions");
   jout_open (o);
   write_enabled (o, "idmap", true);
