@@ -114,7 +114,8 @@ has_swap_accounting ()
   run_detached "$ID"
   f=$(ctr_file memory memory.oom_control -)
   grep -qx 'oom_kill_disable 1' "$f" || fail "$f: $(cat "$f")"
-  wait_until "grep -qx 'under_oom 1' '$f'" 100 || fail "$f: $(cat "$f")"
+  # up to 30 s: under a loaded suite the hog takes a while to fill 32 MiB
+  wait_until "grep -qx 'under_oom 1' '$f'" 300 || fail "$f: $(cat "$f")"
   sleep 0.5
   # the hog is still there, stuck; nobody was killed
   [ ! -e "$BUNDLE/rootfs/hog.rc" ] || fail "the hog ended with $(cat "$BUNDLE/rootfs/hog.rc")"

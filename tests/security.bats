@@ -39,7 +39,8 @@ load helpers
 @test "security: no host fds leak into the container" {
   set_cmd 'ls -1 /proc/self/fd'
   # give sie extra open fds that must not reach the container
-  run sie run -b "$BUNDLE" "$ID" 5< /etc/hostname 7> "$TEST_DIR/leak" 9< "$TEST_DIR"
+  echo host-secret > "$TEST_DIR/host-file"
+  run sie run -b "$BUNDLE" "$ID" 5< "$TEST_DIR/host-file" 7> "$TEST_DIR/leak" 9< "$TEST_DIR"
   assert_success
   # 0 1 2, plus 3: the directory ls is reading
   [ "$(tr '\n' ' ' <<< "$output")" = "0 1 2 3 " ] || fail "fds: $output"
@@ -47,7 +48,8 @@ load helpers
 
 @test "security: no host fds in a created container's init" {
   set_cmd 'ls -1 /proc/self/fd > /fds'
-  run create_container "$ID" 5< /etc/hostname 9< "$TEST_DIR"
+  echo host-secret > "$TEST_DIR/host-file"
+  run create_container "$ID" 5< "$TEST_DIR/host-file" 9< "$TEST_DIR"
   assert_success
   run sie start "$ID"
   assert_success
