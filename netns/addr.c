@@ -11,12 +11,6 @@
 #include <linux/if_addr.h>
 #include <linux/rtnetlink.h>
 
-static size_t
-family_len (int family)
-{
-  return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
-}
-
 struct nlmsghdr *
 sie_addr_build_dump (void *buf, int family)
 {
@@ -33,7 +27,7 @@ sie_addr_build (void *buf, uint16_t type, const struct sie_addr *a)
   uint16_t flags = type == RTM_NEWADDR ? NLM_F_CREATE | NLM_F_EXCL : 0;
   struct nlmsghdr *nlh = sie_nl_msg (buf, type, flags);
   struct ifaddrmsg *ifa = mnl_nlmsg_put_extra_header (nlh, sizeof *ifa);
-  size_t len = family_len (a->family);
+  size_t len = sie_nl_family_len (a->family);
 
   ifa->ifa_family = a->family;
   ifa->ifa_prefixlen = a->prefixlen;
@@ -80,7 +74,7 @@ sie_addr_parse (const struct nlmsghdr *nlh, struct sie_addr *out)
   if (nlh->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len (nlh) < sizeof *ifa)
     return -1;
   ifa = mnl_nlmsg_get_payload (nlh);
-  len = family_len (ifa->ifa_family);
+  len = sie_nl_family_len (ifa->ifa_family);
   if (len == 0 || mnl_attr_parse (nlh, sizeof *ifa, addr_attr, tb) < 0)
     return -1;
   out->index = (int) ifa->ifa_index;
@@ -165,7 +159,7 @@ addr_request (struct sie_nl *nl, uint16_t type, const struct sie_addr *a, sie_er
 {
   char buf[SIE_NL_BUF], text[INET6_ADDRSTRLEN + 8], what[INET6_ADDRSTRLEN + 32];
 
-  if (family_len (a->family) == 0)
+  if (sie_nl_family_len (a->family) == 0)
     return sie_error (err, EAFNOSUPPORT, "address family %d", a->family);
   sie_addr_format (a, text, sizeof text);
   snprintf (what, sizeof what, "%s address %s", type == RTM_NEWADDR ? "add" : "delete", text);
@@ -204,13 +198,13 @@ sie_addr_from_text (const char *text, struct sie_addr *a)
     a->family = AF_INET6;
   else
     return -1;
-  prefix = (long) family_len (a->family) * 8;
+  prefix = (long) sie_nl_family_len (a->family) * 8;
   if (slash)
     {
       errno = 0;
       prefix = strtol (slash + 1, &end, 10);
       if (errno || end == slash + 1 || *end || prefix < 0
-          || prefix > (long) family_len (a->family) * 8)
+          || prefix > (long) sie_nl_family_len (a->family) * 8)
         return -1;
     }
   a->prefixlen = (unsigned char) prefix;

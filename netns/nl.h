@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include <libmnl/libmnl.h>
 #include <linux/netlink.h>
@@ -63,5 +64,12 @@ int sie_nl_append (void **v, size_t *n, size_t *cap, const void *item, size_t si
 /* The errno and extended-ack text of one NLMSG_ERROR message (pure, for
  * the tests): returns the positive errno, 0 for an ACK, -1 if malformed. */
 int sie_nl_parse_error (const struct nlmsghdr *nlh, char *msg, size_t msg_len);
+
+/* Bytes of an address of this family (AF_INET, AF_INET6), 0 for others. */
+static inline size_t
+sie_nl_family_len (int family)
+{
+  return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
+}
 
 #endif

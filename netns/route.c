@@ -11,12 +11,6 @@
 #include <linux/rtnetlink.h>
 #include <sys/socket.h>
 
-static size_t
-family_len (int family)
-{
-  return family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
-}
-
 struct nlmsghdr *
 sie_route_build_dump (void *buf, int family)
 {
@@ -34,7 +28,7 @@ sie_route_build (void *buf, uint16_t type, const struct sie_route *r)
   struct nlmsghdr *nlh = sie_nl_msg (buf, type, flags);
   struct rtmsg *rtm = mnl_nlmsg_put_extra_header (nlh, sizeof *rtm);
   uint32_t table = r->table ? r->table : RT_TABLE_MAIN;
-  size_t len = family_len (r->family);
+  size_t len = sie_nl_family_len (r->family);
 
   rtm->rtm_family = r->family;
   rtm->rtm_dst_len = r->dst_len;
@@ -89,7 +83,7 @@ sie_route_parse (const struct nlmsghdr *nlh, struct sie_route *out)
   if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len (nlh) < sizeof *rtm)
     return -1;
   rtm = mnl_nlmsg_get_payload (nlh);
-  len = family_len (rtm->rtm_family);
+  len = sie_nl_family_len (rtm->rtm_family);
   if (len == 0 || mnl_attr_parse (nlh, sizeof *rtm, route_attr, tb) < 0)
     return -1;
   out->family = rtm->rtm_family;
@@ -128,7 +122,7 @@ route_cb (const struct nlmsghdr *nlh, void *data)
 
   /* An AF_UNSPEC dump also brings multicast (ipmr) routes: not ours. */
   if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len (nlh) < sizeof *rtm
-      || family_len (rtm->rtm_family) == 0)
+      || sie_nl_family_len (rtm->rtm_family) == 0)
     return MNL_CB_OK;
   if (sie_route_parse (nlh, &r) < 0)
     {
@@ -170,7 +164,7 @@ sie_route_add (struct sie_nl *nl, const struct sie_route *r, sie_error_t *err)
 {
   char buf[SIE_NL_BUF];
 
-  if (family_len (r->family) == 0)
+  if (sie_nl_family_len (r->family) == 0)
     return sie_error (err, EAFNOSUPPORT, "add route: address family %d", r->family);
   return sie_nl_request (nl, sie_route_build (buf, RTM_NEWROUTE, r), "add route", err);
 }
@@ -181,7 +175,7 @@ sie_route_del (struct sie_nl *nl, const struct sie_route *r, sie_error_t *err)
   char buf[SIE_NL_BUF];
   struct sie_route any_scope = *r;
 
-  if (family_len (r->family) == 0)
+  if (sie_nl_family_len (r->family) == 0)
     return sie_error (err, EAFNOSUPPORT, "delete route: address family %d", r->family);
   /* The kernel matches the scope too unless told any will do. */
   any_scope.scope = RT_SCOPE_NOWHERE;
