@@ -73,8 +73,8 @@ struct create_flags
 int cmd_parse_create_flags (int argc, char **argv, bool is_run, struct create_flags *f,
                             sie_error_t *err);
 
-/* Makes fds 0..2 and 3..3+n-1 exist, so sie's own fds never land in the
- * range handed to the container. */
+/* Makes fds 0..2 and the ones handed to the container (LISTEN_FDS, then
+ * `preserve` more) exist, so sie's own fds never land in that range. */
 void cmd_reserve_fds (int preserve);
 
 #endif

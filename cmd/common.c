@@ -125,6 +125,13 @@ cmd_parse_create_flags (int argc, char **argv, bool is_run, struct create_flags 
 void
 cmd_reserve_fds (int preserve)
 {
+  /* Socket-activation fds (LISTEN_FDS) sit right after stdio, before the
+   * preserved ones, and are handed over too. */
+  const char *listen = getenv ("LISTEN_FDS");
+  int n_listen = listen ? atoi (listen) : 0;
+
+  if (n_listen > 0)
+    preserve += n_listen;
   for (int fd = 0; fd < 3 + preserve; fd++)
     if (fcntl (fd, F_GETFD) < 0 && errno == EBADF)
       {

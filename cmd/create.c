@@ -4,14 +4,6 @@
 #include "cmd/cmd.h"
 #include "runtime/container.h"
 
-static int
-listen_fds (void)
-{
-  const char *s = getenv ("LISTEN_FDS");
-  int n = s ? atoi (s) : 0;
-  return n > 0 ? n : 0;
-}
-
 int
 cmd_create (const struct sie_globals *g, int argc, char **argv, const char **id, sie_error_t *err)
 {
@@ -23,7 +15,7 @@ cmd_create (const struct sie_globals *g, int argc, char **argv, const char **id,
   if (cmd_positional (argc, argv, 1, "create", "ID", err) < 0)
     return -1;
   *id = argv[optind];
-  cmd_reserve_fds (f.preserve_fds + listen_fds ());
+  cmd_reserve_fds (f.preserve_fds);
   o = (struct sie_create_opts){
     .root = g->root, .id = *id, .bundle = f.bundle, .console_socket = f.console_socket,
         .console_fd = -1, .pid_file = f.pid_file, .preserve_fds = f.preserve_fds, .no_pivot = f.no_pivot,

@@ -14,14 +14,6 @@
 #include "runtime/container.h"
 #include "util/cleanup.h"
 
-static int
-listen_fds (void)
-{
-  const char *s = getenv ("LISTEN_FDS");
-  int n = s ? atoi (s) : 0;
-  return n > 0 ? n : 0;
-}
-
 /* create + start; a container whose start fails is removed again. */
 static pid_t
 create_and_start (const struct sie_globals *g, const char *id, const struct create_flags *f,
@@ -76,7 +68,7 @@ cmd_run (const struct sie_globals *g, int argc, char **argv, const char **id, si
   if (cmd_positional (argc, argv, 1, "run", "ID", err) < 0)
     return -1;
   *id = argv[optind];
-  cmd_reserve_fds (f.preserve_fds + listen_fds ());
+  cmd_reserve_fds (f.preserve_fds);
 
   /* Blocked before clone, so no signal or child exit can slip past. */
   foreground_signal_set (&forward);
