@@ -361,7 +361,7 @@ EOF
 
 @test "update: a lower memory limit gets a hog OOM-killed" {
   cg_require memory
-  wait_go_then 'dd if=/dev/zero of=/dev/null bs=64M count=1; echo $? > /hog.rc; exec sleep 1000'
+  wait_go_then '(a=x; while :; do a=$a$a; done); echo $? > /hog.rc; exec sleep 1000'
   run_detached "$ID"
   args=(--memory 32m)
   swap_file > /dev/null && args+=(--memory-swap 32m)
