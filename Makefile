@@ -16,7 +16,7 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) -std=gnu11 -fno-strict-aliasing -fstack-protector
 # container start (twice, counting the sealed-memfd re-exec), and fewer
 # shared objects to map is measurably faster and smaller.  Debian ships no
 # static libmnl, so it stays shared.
-LIBS = -Wl,-Bstatic -lseccomp -lcap -lyajl_s -Wl,-Bdynamic -lmnl
+LIBS = -Wl,-Bstatic -lseccomp -lcap -lyajl_s -lprotobuf-c -Wl,-Bdynamic -lmnl
 LDFLAGS += -pie -Wl,-z,relro,-z,now
 
 LIB_DIRS = util spec runtime cgroups namespaces netns
@@ -24,7 +24,18 @@ LIB_SRCS = $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 CMD_SRCS = $(sort $(wildcard cmd/*.c))
 
 BUILD = build
-LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o)
+
+# CRIU's RPC and statistics messages, generated from the protocol files that
+# tests/install-criu installs with CRIU (they match the criu binary).
+CRIU_PROTO_DIR ?= /usr/local/include/criu
+GEN = $(BUILD)/gen
+CRIU_PROTOS = rpc stats
+CRIU_PB_HDRS = $(CRIU_PROTOS:%=$(GEN)/criu/%.pb-c.h)
+CRIU_PB_OBJS = $(CRIU_PROTOS:%=$(GEN)/criu/%.pb-c.o)
+CRIU_PB_SAN_OBJS = $(CRIU_PROTOS:%=$(GEN)/criu/%.pb-c.san.o)
+CPPFLAGS += -I$(GEN)
+
+LIB_OBJS = $(LIB_SRCS:%.c=$(BUILD)/%.o) $(CRIU_PB_OBJS)
 CMD_OBJS = $(CMD_SRCS:%.c=$(BUILD)/%.o)
 
 # Unit tests: tests/unit/test_*.c, each linked against the library objects,
@@ -32,7 +43,7 @@ CMD_OBJS = $(CMD_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS = $(sort $(wildcard tests/unit/test_*.c))
 SAN_FLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 SAN_BUILD = $(BUILD)/san
-SAN_LIB_OBJS = $(LIB_SRCS:%.c=$(SAN_BUILD)/%.o)
+SAN_LIB_OBJS = $(LIB_SRCS:%.c=$(SAN_BUILD)/%.o) $(CRIU_PB_SAN_OBJS)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(SAN_BUILD)/unit/%)
 
 BENCH_BINS = $(BUILD)/bench/floor $(BUILD)/bench/rusage
@@ -43,7 +54,7 @@ MAN_PAGES = $(sort $(wildcard man/*.8))
 
 # Keep the sanitizer objects: make would otherwise delete them as
 # intermediates after the tests, below prove's summary line.
-.SECONDARY: $(SAN_LIB_OBJS)
+.SECONDARY: $(SAN_LIB_OBJS) $(CRIU_PB_HDRS) $(CRIU_PROTOS:%=$(GEN)/criu/%.pb-c.c)
 
 all: sie
 
@@ -56,6 +67,20 @@ $(BUILD)/sie.debug: $(LIB_OBJS) $(CMD_OBJS)
 sie: $(BUILD)/sie.debug
 	objcopy --strip-debug --add-gnu-debuglink=$< $< $@
 
+$(GEN)/criu/%.pb-c.c $(GEN)/criu/%.pb-c.h: $(CRIU_PROTO_DIR)/%.proto
+	@mkdir -p $(GEN)/criu
+	@test -f $< || { echo "missing $<: run make deps (tests/install-criu)" >&2; exit 1; }
+	protoc-c --proto_path=$(CRIU_PROTO_DIR) --c_out=$(GEN)/criu $<
+
+$(GEN)/criu/%.pb-c.o: $(GEN)/criu/%.pb-c.c $(CRIU_PB_HDRS)
+	$(CC) $(CPPFLAGS) -I$(GEN)/criu $(CFLAGS) -fPIE -c -o $@ $<
+
+$(GEN)/criu/%.pb-c.san.o: $(GEN)/criu/%.pb-c.c $(CRIU_PB_HDRS)
+	$(CC) $(CPPFLAGS) -I$(GEN)/criu -O1 -g $(SAN_FLAGS) -c -o $@ $<
+
+# Sources include the generated headers: make them first.
+$(LIB_SRCS:%.c=$(BUILD)/%.o) $(CMD_OBJS) $(LIB_SRCS:%.c=$(SAN_BUILD)/%.o): | $(CRIU_PB_HDRS)
+
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
@@ -66,7 +91,7 @@ $(SAN_BUILD)/%.o: %.c
 
 $(SAN_BUILD)/unit/%: tests/unit/%.c $(SAN_LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WARN) -O1 -g -std=gnu11 $(SAN_FLAGS) -o $@ $^ -lseccomp -lcap -lyajl -lmnl
+	$(CC) $(CPPFLAGS) $(WARN) -O1 -g -std=gnu11 $(SAN_FLAGS) -o $@ $^ -lseccomp -lcap -lyajl -lprotobuf-c -lmnl
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)

@@ -44,13 +44,6 @@ sie_cgroup_free (struct sie_cgroup *cg)
   free (cg);
 }
 
-static void
-cgroup_freep (struct sie_cgroup **cg)
-{
-  sie_cgroup_free (*cg);
-}
-#define cleanup_cgroup __attribute__ ((cleanup (cgroup_freep)))
-
 /* Removes the `levels` trailing components of `path` that sie made.  The
  * leaf must go; a parent such as "sie/" may be shared with another
  * container, so a busy parent is left in place. */

@@ -119,4 +119,11 @@ int sie_cgroup_load (int dirfd, const char *name, struct sie_cgroup **out, sie_e
 
 void sie_cgroup_free (struct sie_cgroup *cg);
 
+static inline void
+sie_cgroup_freep (struct sie_cgroup **cg)
+{
+  sie_cgroup_free (*cg);
+}
+#define cleanup_cgroup __attribute__ ((cleanup (sie_cgroup_freep)))
+
 #endif

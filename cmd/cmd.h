@@ -46,6 +46,8 @@ int cmd_ps (const struct sie_globals *, int, char **, const char **, sie_error_t
 int cmd_events (const struct sie_globals *, int, char **, const char **, sie_error_t *);
 int cmd_spec (const struct sie_globals *, int, char **, const char **, sie_error_t *);
 int cmd_features (const struct sie_globals *, int, char **, const char **, sie_error_t *);
+int cmd_checkpoint (const struct sie_globals *, int, char **, const char **, sie_error_t *);
+int cmd_restore (const struct sie_globals *, int, char **, const char **, sie_error_t *);
 
 /* Shared helpers. */
 int cmd_usage_error (sie_error_t *err, const char *cmd, const char *fmt, ...)

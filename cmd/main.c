@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "runtime/criu_rpc.h"
 #include "runtime/selfexe.h"
 #include "runtime/statedir.h"
 #include "util/log.h"
@@ -33,6 +34,8 @@ static const struct sie_command commands[] = {
   { "events", cmd_events, false, "stream stats and OOM events" },
   { "spec", cmd_spec, false, "write a default config.json" },
   { "features", cmd_features, false, "print the features sie supports" },
+  { "checkpoint", cmd_checkpoint, false, "dump a running container with CRIU" },
+  { "restore", cmd_restore, false, "restore a container from CRIU images" },
 };
 
 static void
@@ -45,6 +48,7 @@ usage (FILE *out)
                 "  --log-format text|json  log format (default text)\n"
                 "  --debug                 debug output\n"
                 "  --systemd-cgroup        use systemd for cgroups (needs systemd)\n"
+                "  --criu PATH             the criu binary (default: criu from PATH)\n"
                 "  -v, --version           print the version\n\ncommands:\n");
   for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
     fprintf (out, "  %-10s %s\n", commands[i].name, commands[i].summary);
@@ -117,6 +121,7 @@ parse_globals (int argc, char **argv, struct sie_globals *g, sie_error_t *err)
           return sie_error (err, 0, "--rootless: expected true, false or auto, got \"%s\"", optarg);
         break;
       case OPT_CRIU:
+        sie_criu_set_path (optarg);
         break;
       case 'v':
         printf ("sie version " SIE_VERSION "\nspec: " SIE_SPEC_VERSION "\n");

@@ -19,6 +19,7 @@
 #include "netns/netdevices.h"
 #include "runtime/container_state.h"
 #include "runtime/hooks.h"
+#include "runtime/bundle.h"
 #include "runtime/rootfs.h"
 #include "runtime/spawn.h"
 #include "runtime/statedir.h"
@@ -46,28 +47,7 @@ struct create_ctx
 static int
 load_bundle (struct create_ctx *c, sie_error_t *err)
 {
-  char real[PATH_MAX];
-  cleanup_free char *cfg_path = NULL, *root_path = NULL;
-  const char *bundle = c->o->bundle ? c->o->bundle : ".";
-
-  if (realpath (bundle, real) == NULL)
-    return sie_error (err, errno, "--bundle %s", bundle);
-  c->bundle = strdup (real);
-  if (asprintf (&cfg_path, "%s/config.json", c->bundle) < 0)
-    return sie_error (err, errno, "config.json");
-  if (sie_config_load (cfg_path, &c->cfg, err) < 0)
-    return -1;
-  if (c->cfg->root == NULL || c->cfg->root->path == NULL)
-    return sie_error (err, 0, "config.json: root.path: missing");
-  if (c->cfg->root->path[0] == '/')
-    root_path = strdup (c->cfg->root->path);
-  else if (asprintf (&root_path, "%s/%s", c->bundle, c->cfg->root->path) < 0)
-    return sie_error (err, errno, "root.path");
-  if (realpath (root_path, real) == NULL)
-    return sie_error (err, errno, "config.json: root.path: %s", root_path);
-  c->rootfs = strdup (real);
-  sie_debug ("bundle %s, rootfs %s", c->bundle, c->rootfs);
-  return 0;
+  return sie_bundle_load (c->o->bundle, &c->cfg, &c->bundle, &c->rootfs, err);
 }
 
 /* Fields sie parses but this build cannot honour are refused, never
@@ -173,19 +153,10 @@ save_state (struct create_ctx *c, bool ready, sie_error_t *err)
 static int
 prepare_state_dir (struct create_ctx *c, sie_error_t *err)
 {
-  cleanup_free char *data = NULL;
-  cleanup_free char *cfg_path = NULL;
-  size_t len;
-
   c->dirfd = sie_statedir_create (c->o->root, c->o->id, err);
   if (c->dirfd < 0)
     return -1;
-  /* delete needs the config (poststop hooks) even if the bundle is gone. */
-  if (asprintf (&cfg_path, "%s/config.json", c->bundle) < 0)
-    return sie_error (err, errno, "config.json");
-  if (sie_read_file_at (AT_FDCWD, cfg_path, 16 << 20, &data, &len, err) < 0)
-    return -1;
-  if (sie_write_file_atomic_at (c->dirfd, SIE_CONFIG_FILE, data, len, 0600, err) < 0)
+  if (sie_statedir_copy_config (c->dirfd, c->bundle, err) < 0)
     return -1;
   return save_state (c, false, err);
 }
@@ -193,14 +164,7 @@ prepare_state_dir (struct create_ctx *c, sie_error_t *err)
 static int
 prepare_cgroup (struct create_ctx *c, sie_error_t *err)
 {
-  if (sie_cgroup_create (c->cfg, c->o->id, &c->spawn.cgroup, err) < 0)
-    return -1;
-  sie_debug ("cgroup %s in %zu hierarchies", c->spawn.cgroup->cgroups_path,
-             c->spawn.cgroup->n_dirs);
-  if (sie_cgroup_save (c->spawn.cgroup, c->dirfd, SIE_CGROUP_FILE, err) < 0)
-    return -1;
-  if (c->cfg->linux_->resources
-      && sie_cgroup_apply_resources (c->spawn.cgroup, c->cfg->linux_->resources, err) < 0)
+  if (sie_container_cgroup_setup (c->cfg, c->o->id, c->dirfd, &c->spawn.cgroup, err) < 0)
     return -1;
   return sie_cgroup_join_prepare (c->spawn.cgroup, &c->spawn.cgjoin, err);
 }

@@ -131,8 +131,10 @@ setup_terminal (struct sie_spawn *s, sie_error_t *err)
 {
   int fd = s->console_fd;
 
+  /* As runc: the init leads its own session either way, so the container
+   * is a whole session tree that CRIU can dump and restore. */
   if (!s->cfg->process->terminal || fd < 0)
-    return 0;
+    return setsid () < 0 && getpid () != getsid (0) ? sie_error (err, errno, "setsid") : 0;
   s->console_fd = -1;
   return sie_terminal_setup (fd, s->cfg->process, true, err);
 }

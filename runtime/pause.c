@@ -11,20 +11,6 @@
 #include "util/cleanup.h"
 #include "util/log.h"
 
-static void
-cgroup_freep (struct sie_cgroup **cg)
-{
-  sie_cgroup_free (*cg);
-}
-#define cleanup_cgroup __attribute__ ((cleanup (cgroup_freep)))
-
-static void
-info_releasep (struct sie_container_info *info)
-{
-  sie_container_info_release (info);
-}
-#define cleanup_info __attribute__ ((cleanup (info_releasep)))
-
 static int
 change_freezer (int dirfd, bool freeze, sie_error_t *err)
 {

@@ -19,6 +19,13 @@ int sie_container_info_load (const char *root, const char *id, bool locked,
                              struct sie_container_info *info, sie_error_t *err);
 void sie_container_info_release (struct sie_container_info *info);
 
+static inline void
+sie_container_info_releasep (struct sie_container_info *info)
+{
+  sie_container_info_release (info);
+}
+#define cleanup_info __attribute__ ((cleanup (sie_container_info_releasep)))
+
 /* OCI state JSON (runc's fields), pretty or compact. */
 int sie_container_info_json (const struct sie_container_info *info, const char *id, int pretty,
                              char **out, sie_error_t *err);

@@ -17,13 +17,6 @@
 
 #define RESOURCES_MAX (1 << 20)
 
-static void
-cgroup_freep (struct sie_cgroup **cg)
-{
-  sie_cgroup_free (*cg);
-}
-#define cleanup_cgroup __attribute__ ((cleanup (cgroup_freep)))
-
 static int
 require_live (const struct sie_container_info *info, sie_error_t *err)
 {

@@ -165,3 +165,23 @@ remove_children (int dfd, sie_error_t *err)
   closedir (d);
   return ret;
 }
+
+int
+sie_mkdir_p (const char *path, mode_t mode, sie_error_t *err)
+{
+  cleanup_free char *p = strdup (path);
+
+  if (p == NULL)
+    return sie_error (err, ENOMEM, "mkdir %s", path);
+  for (char *s = p + 1; *s; s++)
+    if (*s == '/')
+      {
+        *s = '\0';
+        if (mkdir (p, mode) < 0 && errno != EEXIST)
+          return sie_error (err, errno, "mkdir %s", p);
+        *s = '/';
+      }
+  if (mkdir (p, mode) < 0 && errno != EEXIST)
+    return sie_error (err, errno, "mkdir %s", p);
+  return 0;
+}

@@ -27,4 +27,7 @@ int sie_remove_tree_at (int dirfd, const char *name, sie_error_t *err);
 /* Loops over short writes and EINTR. */
 int sie_write_all (int fd, const void *buf, size_t len);
 
+/* mkdir -p: every missing component, with mode. */
+int sie_mkdir_p (const char *path, mode_t mode, sie_error_t *err);
+
 #endif
