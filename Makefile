@@ -123,6 +123,7 @@ check: deps all unit $(BENCH_BINS)
 bench: all $(BENCH_BINS)
 	./bench/lifecycle
 	./bench/cgroups
+	./bench/checkpoint
 
 install: all
 	install -D -m 0755 sie $(DESTDIR)$(BINDIR)/sie

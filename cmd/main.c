@@ -177,6 +177,15 @@ main (int argc, char **argv)
     }
   if (first >= 0 && (cmd = find_command (argv[first])) == NULL)
     first = sie_error (&err, 0, "unknown command \"%s\" (see sie --help)", argv[first]);
+  /* `sie COMMAND --help`: engines probe for a command this way (podman
+   * asks `checkpoint --help` before it offers checkpointing). */
+  if (first >= 0 && first + 1 < argc
+      && (strcmp (argv[first + 1], "--help") == 0 || strcmp (argv[first + 1], "-h") == 0))
+    {
+      printf ("usage: sie [global options] %s [options] [ID]\n%s; see sie-%s(8)\n", cmd->name,
+              cmd->summary, cmd->name);
+      return 0;
+    }
   sie_log_init (g.log, g.log_format, g.debug);
   if (first < 0 || check_systemd (&g, &err) < 0)
     {

@@ -92,13 +92,16 @@ cmd_restore (const struct sie_globals *g, int argc, char **argv, const char **id
   if (cmd_positional (argc, argv, 1, "restore", "ID", err) < 0)
     return -1;
   *id = argv[optind];
+  if (o.detach)
+    return sie_container_restore (g->root, *id, &o, err) < 0 ? -1 : 0;
+  /* Blocked before CRIU forks the init, so no signal or exit slips past. */
   foreground_signal_set (&forward);
   sigprocmask (SIG_BLOCK, &forward, &old);
-  if (!o.detach && !o.no_subreaper)
+  if (!o.no_subreaper)
     prctl (PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
   pid = sie_container_restore (g->root, *id, &o, err);
-  if (pid < 0 || o.detach)
-    return pid < 0 ? -1 : 0;
+  if (pid < 0)
+    return -1;
   sfd = signalfd (-1, &forward, SFD_CLOEXEC);
   if (sfd < 0)
     return sie_error (err, errno, "signalfd");

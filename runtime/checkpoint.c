@@ -207,6 +207,7 @@ build_request (struct sie_criu_req *r, const struct sie_container_info *info,
   if (o->pre_dump)
     return 0;
   if (sie_criu_add_config_mounts (r, info->cfg, false, err) < 0
+      || sie_criu_add_cgroup_mounts (r, info->cfg, cg, false, err) < 0
       || add_masked_and_devices (r, info->cfg, err) < 0)
     return -1;
   return write_descriptors (r, info->st->pid, err);

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroups/cgroup.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
 
@@ -266,8 +267,8 @@ sie_criu_req_common (struct sie_criu_req *r, const struct sie_criu_flags *f, boo
   return 0;
 }
 
-static bool
-mount_is_bind (const struct sie_mount *m)
+bool
+sie_mount_is_bind (const struct sie_mount *m)
 {
   if (m->type && strcmp (m->type, "bind") == 0)
     return true;
@@ -285,10 +286,43 @@ sie_criu_add_config_mounts (struct sie_criu_req *r, const struct sie_config *cfg
     {
       const struct sie_mount *m = &cfg->mounts[i];
 
-      if (!mount_is_bind (m) || m->source == NULL)
+      if (!sie_mount_is_bind (m) || m->source == NULL)
         continue;
       if (sie_criu_add_ext_mount (r, m->destination, restore ? m->source : m->destination, err) < 0)
         return -1;
+    }
+  return 0;
+}
+
+/* Without a cgroup namespace the container's /sys/fs/cgroup holds binds of
+ * its host cgroup directories, one per hierarchy (runtime/mount_cgroup.c);
+ * CRIU cannot find their roots, so each is external: named by its
+ * destination at dump, mapped to the new container's directory at restore. */
+int
+sie_criu_add_cgroup_mounts (struct sie_criu_req *r, const struct sie_config *cfg,
+                            const struct sie_cgroup *cg, bool restore, sie_error_t *err)
+{
+  if (cg == NULL || sie_config_namespace (cfg, SIE_NS_CGROUP) != NULL)
+    return 0;
+  for (size_t i = 0; i < cfg->n_mounts; i++)
+    {
+      const struct sie_mount *m = &cfg->mounts[i];
+
+      if (m->type == NULL || strcmp (m->type, "cgroup") != 0)
+        continue;
+      for (size_t j = 0; j < cg->n_dirs; j++)
+        {
+          const char *name = strrchr (cg->dirs[j].hierarchy, '/');
+          char key[PATH_MAX];
+
+          name = name ? name + 1 : cg->dirs[j].hierarchy;
+          if (cg->n_dirs == 1 && cg->dirs[j].v2)
+            snprintf (key, sizeof key, "%s", m->destination);
+          else
+            snprintf (key, sizeof key, "%s/%s", m->destination, name);
+          if (sie_criu_add_ext_mount (r, key, restore ? cg->dirs[j].path : key, err) < 0)
+            return -1;
+        }
     }
   return 0;
 }

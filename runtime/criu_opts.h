@@ -41,6 +41,14 @@ int sie_criu_keep_fd (struct sie_criu_req *r, int fd, sie_error_t *err);
 int sie_criu_add_config_mounts (struct sie_criu_req *r, const struct sie_config *cfg,
                                 bool restore, sie_error_t *err);
 
+struct sie_cgroup;
+
+/* type "bind", or a bind/rbind option. */
+bool sie_mount_is_bind (const struct sie_mount *m);
+
+int sie_criu_add_cgroup_mounts (struct sie_criu_req *r, const struct sie_config *cfg,
+                                const struct sie_cgroup *cg, bool restore, sie_error_t *err);
+
 /* "CRIU failed: <first error in the log> (log: <work>/<log>)". */
 int sie_criu_failed (const struct sie_criu_req *r, const struct sie_criu_flags *f,
                      const CriuResp *resp, const char *what, const char *log_file,

@@ -48,6 +48,26 @@ exec_swrk (int sk, const int *keep_fds, size_t n_keep)
   _exit (127);
 }
 
+/* A missing CRIU is told apart from one that fails, before anything is
+ * frozen. */
+static bool
+criu_found (void)
+{
+  cleanup_free char *path_env = NULL;
+  char *dir, *save = NULL, full[4096];
+
+  if (strchr (criu_path, '/'))
+    return access (criu_path, X_OK) == 0;
+  path_env = strdup (getenv ("PATH") ? getenv ("PATH") : "/usr/local/sbin:/usr/sbin:/sbin:/usr/bin:/bin");
+  for (dir = strtok_r (path_env, ":", &save); dir; dir = strtok_r (NULL, ":", &save))
+    {
+      snprintf (full, sizeof full, "%s/%s", dir, criu_path);
+      if (access (full, X_OK) == 0)
+        return true;
+    }
+  return false;
+}
+
 int
 sie_criu_start (const int *keep_fds, size_t n_keep, struct sie_criu *c, sie_error_t *err)
 {
@@ -56,6 +76,9 @@ sie_criu_start (const int *keep_fds, size_t n_keep, struct sie_criu *c, sie_erro
 
   c->pid = -1;
   c->sk = -1;
+  if (!criu_found ())
+    return sie_error (err, 0, "criu: %s not found (CRIU 4.1 or newer is needed; make deps builds it)",
+                      criu_path);
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return sie_error (err, errno, "criu: socketpair");
   sigfillset (&all);
@@ -200,15 +223,28 @@ sie_criu_call (struct sie_criu *c, CriuReq *req, sie_criu_notify_fn notify, void
     }
 }
 
+/* CRIU sees the socket close and undoes what it did (thaws, unmounts its
+ * cgroup yard); only one that does not end within 10 s is killed. */
 void
 sie_criu_finish (struct sie_criu *c)
 {
   if (c->sk >= 0)
     close (c->sk);
   c->sk = -1;
+  for (int i = 0; c->pid > 0 && i < 1000; i++)
+    {
+      pid_t r = waitpid (c->pid, NULL, WNOHANG);
+      if (r == c->pid || (r < 0 && errno != EINTR))
+        c->pid = -1;
+      else
+        usleep (10000);
+    }
   if (c->pid > 0)
-    while (waitpid (c->pid, NULL, 0) < 0 && errno == EINTR)
-      ;
+    {
+      kill (c->pid, SIGKILL);
+      while (waitpid (c->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+    }
   c->pid = -1;
 }
 
@@ -248,10 +284,11 @@ sie_criu_log_error (int dirfd, const char *log_name)
 
   if (sie_read_file_at (dirfd, log_name, 64 << 20, &data, &len, NULL) < 0)
     return NULL;
-  /* The first error is the cause, the rest fallout; CRIU also logs a
-   * harmless one when it cannot raise its own RLIMIT_NOFILE. */
+  /* The first error is the cause, the rest fallout; CRIU also logs
+   * harmless ones while probing the kernel (tun, its own RLIMIT_NOFILE). */
   for (line = strtok_r (data, "\n", &save); line && !last; line = strtok_r (NULL, "\n", &save))
-    if (strstr (line, "Error (") && strstr (line, "RLIMIT_NOFILE") == NULL)
+    if (strstr (line, "Error (") && strstr (line, "RLIMIT_NOFILE") == NULL
+        && strstr (line, "Unable to create tun") == NULL)
       last = line;
   return last ? strdup (last) : NULL;
 }

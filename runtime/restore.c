@@ -25,6 +25,8 @@
 #include "runtime/hooks.h"
 #include "runtime/lazy_pages.h"
 #include "runtime/query.h"
+#include "runtime/rootfs.h"
+#include "runtime/rootfs_internal.h"
 #include "runtime/statedir.h"
 #include "runtime/sync.h"
 #include "runtime/terminal.h"
@@ -128,6 +130,33 @@ validate (struct restore_ctx *c, sie_error_t *err)
   return check_images (c->o, err);
 }
 
+/* CRIU mounts binds onto targets that must exist; a rootfs that came from
+ * elsewhere (podman's --import) may lack those create made (runc's
+ * prepareCriuRestoreMounts).  Made inside the rootfs, never following a
+ * symlink out of it. */
+static int
+make_mount_targets (struct restore_ctx *c, sie_error_t *err)
+{
+  cleanup_close int rootfd = open (c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+  if (rootfd < 0)
+    return sie_error (err, errno, "open %s", c->rootfs);
+  for (size_t i = 0; i < c->cfg->n_mounts; i++)
+    {
+      const struct sie_mount *m = &c->cfg->mounts[i];
+      struct stat st;
+      int fd;
+
+      if (!sie_mount_is_bind (m) || m->source == NULL || stat (m->source, &st) < 0)
+        continue;
+      fd = sie_target_in_root (rootfd, m->destination, S_ISDIR (st.st_mode), false, err);
+      if (fd < 0)
+        return sie_error_prefix (err, "mounts: %s", m->destination);
+      close (fd);
+    }
+  return 0;
+}
+
 /* CRIU pivots into the root it is given, so it must be a mount point. */
 static int
 bind_root (struct restore_ctx *c, sie_error_t *err)
@@ -217,7 +246,8 @@ build_request (struct restore_ctx *c, sie_error_t *err)
   opts->lsm_profile = (char *) c->o->lsm_profile;
   opts->lsm_mount_context = (char *) c->o->lsm_mount_context;
   opts->ps = NULL; /* the page server is the lazy-pages daemon's */
-  if (sie_criu_add_config_mounts (&c->req, c->cfg, true, err) < 0)
+  if (sie_criu_add_config_mounts (&c->req, c->cfg, true, err) < 0
+      || sie_criu_add_cgroup_mounts (&c->req, c->cfg, c->cg, true, err) < 0)
     return -1;
   for (size_t i = 0; i < l->n_devices; i++)
     if (sie_criu_add_ext_mount (&c->req, l->devices[i].path, l->devices[i].path, err) < 0)
@@ -353,7 +383,7 @@ build (struct restore_ctx *c, sie_error_t *err)
     return -1;
   if (sie_container_cgroup_setup (c->cfg, c->id, c->dirfd, &c->cg, err) < 0)
     return -1;
-  if (bind_root (c, err) < 0 || build_request (c, err) < 0)
+  if (make_mount_targets (c, err) < 0 || bind_root (c, err) < 0 || build_request (c, err) < 0)
     return -1;
   if (c->o->f.lazy_pages && c->o->f.page_server
       && (c->lazy_pid = sie_lazy_pages_start (&c->o->f, c->req.images_fd, c->req.work_fd, err)) < 0)
@@ -379,8 +409,6 @@ rollback (struct restore_ctx *c)
 
   if (c->lazy_pid > 0)
     kill (c->lazy_pid, SIGKILL);
-  if (c->criu.pid > 0)
-    kill (c->criu.pid, SIGKILL);
   sie_criu_finish (&c->criu);
   if (c->cg && sie_cgroup_pids (c->cg, &pids, &n, &ignored) == 0)
     for (size_t i = 0; i < n; i++)

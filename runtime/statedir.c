@@ -3,11 +3,13 @@
 #include <dirent.h>
 #include <stdbool.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -177,8 +179,13 @@ int
 sie_statedir_remove (const char *root, const char *id, sie_error_t *err)
 {
   cleanup_close int rootfd = open (root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  char mnt[PATH_MAX];
+
   if (rootfd < 0)
     return sie_error (err, errno, "open %s", root);
+  /* A restore that crashed may have left the rootfs bound here. */
+  snprintf (mnt, sizeof mnt, "%s/%s/criu-root", root, id);
+  umount2 (mnt, MNT_DETACH);
   return sie_remove_tree_at (rootfd, id, err);
 }
 
