@@ -266,3 +266,28 @@ make_hosts ()
   n=$(count_of "$ID")
   wait_count_above "$ID" "$n"
 }
+
+@test "delete --force after a crashed restore unmounts its root bind; no mount's contents are ever deleted" {
+  set_args sleep 100
+  create_container "$ID"
+  # what a restore killed mid-way leaves: the rootfs bound in the state dir
+  mkdir "$ROOT/$ID/criu-root"
+  mount --bind "$BUNDLE/rootfs" "$ROOT/$ID/criu-root"
+  run sie delete --force "$ID"
+  assert_success
+  [ -x "$BUNDLE/rootfs/bin/busybox" ] || fail "the rootfs lost its files"
+  assert_no_leftovers "$ID"
+  # any other mount in a state dir is refused, never emptied
+  create_container "$ID"
+  mkdir -p "$TEST_DIR/keep" "$ROOT/$ID/other"
+  touch "$TEST_DIR/keep/file"
+  mount --bind "$TEST_DIR/keep" "$ROOT/$ID/other"
+  on_teardown "umount -l '$ROOT/$ID/other'"
+  run sie delete --force "$ID"
+  assert_error_line "$ID"
+  assert_output_match "a mount point"
+  [ -e "$TEST_DIR/keep/file" ] || fail "a mount's contents were deleted"
+  umount "$ROOT/$ID/other"
+  run sie delete --force "$ID"
+  assert_success
+}

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,17 @@ sie_write_string_at (int dirfd, const char *path, const char *value, sie_error_t
 
 static int remove_children (int dfd, sie_error_t *err);
 
+static bool
+is_mount_root (int dfd)
+{
+  struct statx stx;
+
+  if (statx (dfd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, 0, &stx) < 0)
+    return false;
+  return (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT)
+         && (stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+}
+
 int
 sie_remove_tree_at (int dirfd, const char *name, sie_error_t *err)
 {
@@ -133,6 +145,10 @@ sie_remove_tree_at (int dirfd, const char *name, sie_error_t *err)
   dfd = openat (dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   if (dfd < 0)
     return errno == ENOENT ? 0 : sie_error (err, errno, "open %s", name);
+  /* Never into another mount: a bind left there (a crashed restore's
+   * rootfs) would have its contents deleted. */
+  if (is_mount_root (dfd))
+    return sie_error (err, EBUSY, "remove %s: a mount point", name);
   if (remove_children (dfd, err) < 0)
     return -1;
   if (unlinkat (dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
