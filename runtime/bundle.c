@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "runtime/container_state.h"
 #include "util/cleanup.h"
@@ -71,5 +72,26 @@ sie_container_cgroup_setup (const struct sie_config *cfg, const char *id, int di
     return -1;
   if (cfg->linux_->resources && sie_cgroup_apply_resources (*cg, cfg->linux_->resources, err) < 0)
     return -1;
+  return 0;
+}
+
+int
+sie_write_pid_file (const char *path, pid_t pid, sie_error_t *err)
+{
+  char buf[32];
+  cleanup_free char *dir = strdup (path);
+  char *slash = dir ? strrchr (dir, '/') : NULL;
+  cleanup_close int dfd = -1;
+
+  if (dir == NULL)
+    return sie_error (err, ENOMEM, "--pid-file");
+  if (slash)
+    *slash = '\0';
+  dfd = open (slash ? (*dir ? dir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return sie_error (err, errno, "--pid-file %s", path);
+  snprintf (buf, sizeof buf, "%d", pid);
+  if (sie_write_file_atomic_at (dfd, slash ? slash + 1 : path, buf, strlen (buf), 0644, err) < 0)
+    return sie_error_prefix (err, "--pid-file");
   return 0;
 }

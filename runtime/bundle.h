@@ -21,4 +21,7 @@ int sie_statedir_copy_config (int dirfd, const char *bundle, sie_error_t *err);
 int sie_container_cgroup_setup (const struct sie_config *cfg, const char *id, int dirfd,
                                 struct sie_cgroup **cg, sie_error_t *err);
 
+/* --pid-file: written atomically (a reader never sees it half-written). */
+int sie_write_pid_file (const char *path, pid_t pid, sie_error_t *err);
+
 #endif

@@ -305,26 +305,6 @@ guide_init (struct create_ctx *c, sie_error_t *err)
     }
 }
 
-static int
-write_pid_file (const char *path, pid_t pid, sie_error_t *err)
-{
-  char buf[32];
-  cleanup_free char *dir = strdup (path);
-  char *slash = dir ? strrchr (dir, '/') : NULL;
-  const char *name = slash ? slash + 1 : path;
-  cleanup_close int dfd = -1;
-
-  if (slash)
-    *slash = '\0';
-  dfd = open (slash ? (*dir ? dir : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0)
-    return sie_error (err, errno, "--pid-file %s", path);
-  snprintf (buf, sizeof buf, "%d", pid);
-  if (sie_write_file_atomic_at (dfd, name, buf, strlen (buf), 0644, err) < 0)
-    return sie_error_prefix (err, "--pid-file");
-  return 0;
-}
-
 static void
 close_if_open (int *fd)
 {
@@ -402,7 +382,7 @@ build (struct create_ctx *c, sie_error_t *err)
   if (save_state (c, true, err) < 0)
     return -1;
   sie_debug ("created; the init waits for start");
-  if (c->o->pid_file && write_pid_file (c->o->pid_file, c->pid, err) < 0)
+  if (c->o->pid_file && sie_write_pid_file (c->o->pid_file, c->pid, err) < 0)
     return -1;
   return 0;
 }

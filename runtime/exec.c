@@ -28,6 +28,7 @@
 
 #include "cgroups/cgroup.h"
 #include "namespaces/namespaces.h"
+#include "runtime/bundle.h"
 #include "runtime/exec_process.h"
 #include "runtime/process.h"
 #include "runtime/query.h"
@@ -487,17 +488,6 @@ spawn (struct exec_ctx *c, sie_error_t *err)
   return pid;
 }
 
-static int
-write_pid_file (const char *path, pid_t pid, sie_error_t *err)
-{
-  char buf[32];
-  int n = snprintf (buf, sizeof buf, "%d", pid);
-  cleanup_close int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0 || sie_write_all (fd, buf, (size_t) n) < 0)
-    return sie_error (err, errno, "--pid-file %s", path);
-  return 0;
-}
-
 static void
 release (struct exec_ctx *c)
 {
@@ -546,7 +536,7 @@ sie_container_exec (const struct sie_exec_opts *o, sie_error_t *err)
   for (int t = 0; t < SIE_NS_TYPES; t++)
     c.ns_fd[t] = -1;
   pid = prepare_and_spawn (&c, err);
-  if (pid > 0 && o->pid_file && write_pid_file (o->pid_file, pid, err) < 0)
+  if (pid > 0 && o->pid_file && sie_write_pid_file (o->pid_file, pid, err) < 0)
     {
       kill (pid, SIGKILL);
       waitpid (pid, NULL, 0);

@@ -345,27 +345,6 @@ run_criu (struct restore_ctx *c, sie_error_t *err)
 }
 
 static int
-write_pid_file (const char *path, pid_t pid, sie_error_t *err)
-{
-  char buf[32];
-  cleanup_free char *copy = strdup (path);
-  char *slash = copy ? strrchr (copy, '/') : NULL;
-  cleanup_close int dfd = -1;
-
-  if (copy == NULL)
-    return sie_error (err, ENOMEM, "--pid-file");
-  if (slash)
-    *slash = '\0';
-  dfd = open (slash ? (*copy ? copy : "/") : ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd < 0)
-    return sie_error (err, errno, "--pid-file %s", path);
-  snprintf (buf, sizeof buf, "%d", pid);
-  if (sie_write_file_atomic_at (dfd, slash ? slash + 1 : path, buf, strlen (buf), 0644, err) < 0)
-    return sie_error_prefix (err, "--pid-file");
-  return 0;
-}
-
-static int
 build (struct restore_ctx *c, sie_error_t *err)
 {
   if (sie_id_validate (c->id, err) < 0 || replace_checkpointed (c->root, c->id, err) < 0)
@@ -393,7 +372,7 @@ build (struct restore_ctx *c, sie_error_t *err)
   unbind_root (c);
   if (save_state (c, true, err) < 0)
     return -1;
-  if (c->o->pid_file && write_pid_file (c->o->pid_file, c->pid, err) < 0)
+  if (c->o->pid_file && sie_write_pid_file (c->o->pid_file, c->pid, err) < 0)
     return -1;
   if (c->o->f.print_stats && sie_criu_print_stats (c->req.work_fd, "stats-restore", err) < 0)
     return -1;

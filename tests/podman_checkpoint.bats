@@ -22,76 +22,10 @@ setup_file ()
   export PATH="$CRIU_DIR:$PATH"
   local check
   check=$(criu check 2>&1) || skip "criu check fails on this kernel: $(tail -n 1 <<< "$check")"
-  mkdir -p "$SIE_TEST_BASE"
-  PM_DIR=$(mktemp -d "$SIE_TEST_BASE/podman.XXXXXX")
-  chmod 0755 "$PM_DIR"
-  mkdir -p "$PM_DIR"/{tmp,xdg,networks}
-  # Processes here cannot raise rlimits (no CAP_SYS_RESOURCE), so podman's
-  # default nofile and nproc (1048576) would fail under any runtime.
-  cat > "$PM_DIR/containers.conf" << EOC
-[containers]
-default_ulimits = ["nofile=1024:1024", "nproc=4096:4096"]
-[engine]
-cgroup_manager = "cgroupfs"
-events_logger = "file"
-events_logfile_path = "$PM_DIR/events.log"
-lock_type = "file"
-tmp_dir = "$PM_DIR/tmp"
-image_copy_tmp_dir = "$PM_DIR/tmp"
-volume_path = "$PM_DIR/volumes"
-runtime = "sie"
-runtime_supports_json = ["sie"]
-[engine.runtimes]
-sie = ["$SIE"]
-[network]
-network_backend = "netavark"
-network_config_dir = "$PM_DIR/networks"
-default_network = "sietest"
-EOC
-  cat > "$PM_DIR/storage.conf" << EOC
-[storage]
-driver = "overlay"
-graphroot = "$PM_DIR/storage"
-runroot = "$PM_DIR/run"
-EOC
-  # podman's cgroupfs manager parents everything under /libpod_parent.
-  [ -n "$(cgroup_dirs libpod_parent)" ] && PM_HAD_PARENT=1 || PM_HAD_PARENT=0
-  export PM_DIR PM_HAD_PARENT CONTAINERS_CONF=$PM_DIR/containers.conf
-  export CONTAINERS_STORAGE_CONF=$PM_DIR/storage.conf CONTAINERS_REGISTRIES_CONF=/dev/null
-  export XDG_RUNTIME_DIR=$PM_DIR/xdg XDG_CONFIG_HOME=$PM_DIR/xdg XDG_DATA_HOME=$PM_DIR/xdg
-  write_network sietest sietest2 10.89.78
-  make_rootfs_tar "$PM_DIR/rootfs.tar"
-  pm import -q "$PM_DIR/rootfs.tar" "$IMAGE" > /dev/null
+  podman_setup sietest2 10.89.78
 }
 
-teardown_file ()
-{
-  [ -n "${PM_DIR:-}" ] || return 0
-  pm rm -af -t 0 > /dev/null 2>&1
-  pm network rm -f sietest > /dev/null 2>&1
-  pm network prune -f > /dev/null 2>&1
-  pm rmi -af > /dev/null 2>&1
-  rm -rf "$PM_DIR"
-  if [ "$PM_HAD_PARENT" = 0 ]; then
-    cgroup_dirs libpod_parent | while read -r d; do
-      rmdir "$d/conmon" "$d" 2> /dev/null
-    done
-  fi
-  return 0
-}
-
-pm () { timeout -k 5 "$SIE_CMD_TIMEOUT" podman "$@"; }
-
-# write_network NAME BRIDGE A.B.C: a netavark bridge network A.B.C.0/24.
-write_network ()
-{
-  jq -n --arg name "$1" --arg br "$2" --arg net "$3" --arg id "$(printf '%s' "$1" | sha256sum | cut -d' ' -f1)" \
-    --arg now "$(date -u +%Y-%m-%dT%H:%M:%SZ)" '{name: $name, id: $id, driver: "bridge",
-      network_interface: $br, created: $now,
-      subnets: [{subnet: ($net + ".0/24"), gateway: ($net + ".1")}],
-      ipv6_enabled: false, internal: false, dns_enabled: false, ipam_options: {driver: "host-local"}}' \
-    > "$PM_DIR/networks/$1.json"
-}
+teardown_file () { podman_teardown; }
 
 setup ()
 {
