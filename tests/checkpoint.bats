@@ -198,6 +198,40 @@ make_hosts ()
     fail "replies are not consecutive: $(head -n 3 "$TEST_DIR/client.log") ... $(tail -n 3 "$TEST_DIR/client.log")"
 }
 
+@test "checkpoint --lazy-pages --page-server: restored on a second host, memory arrives on demand" {
+  make_hosts
+  # 16 MB of heap that the counter never touches again
+  set_cmd "a=\$(head -c 16000000 /dev/zero | tr '\\0' x); $COUNTER"
+  run_detached "$ID"
+  wait_count_above "$ID" 5
+  mkfifo "$TEST_DIR/status"
+  # the source host: CRIU's page server listens on 10.213.7.1 in $SRV
+  nsenter --net="/run/netns/$SRV" timeout -s KILL 120 "$SIE" --criu "$CRIU" --root "$ROOT" checkpoint \
+    --image-path "$IMG" --lazy-pages --page-server 10.213.7.1:27027 --status-fd 3 "$ID" \
+    3> "$TEST_DIR/status" > "$TEST_DIR/dump.out" 2>&1 &
+  dumper=$!
+  on_teardown "kill -9 $dumper"
+  timeout 60 head -c 1 "$TEST_DIR/status" > /dev/null || fail "no status-ready byte: $(cat "$TEST_DIR/dump.out")"
+  # the destination host: its own root, its own ID (the source still holds its cgroup)
+  DST=$TEST_DIR/dst-root
+  on_teardown "'$SIE' --root '$DST' delete --force '$ID-dst'"
+  nsenter --net="/run/netns/$CLI" timeout -s KILL 60 "$SIE" --criu "$CRIU" --root "$DST" restore -d \
+    -b "$BUNDLE" --image-path "$IMG" --work-path "$TEST_DIR/dst-work" --lazy-pages \
+    --page-server 10.213.7.1:27027 "$ID-dst" < /dev/null >> "$TEST_DIR/ctr.out" 2> "$TEST_DIR/restore.err" 3>&-
+  [ $? -eq 0 ] || fail "restore: $(cat "$TEST_DIR/restore.err")"
+  wait_pid "$dumper"
+  [ "$status" -eq 0 ] || fail "checkpoint: $(cat "$TEST_DIR/dump.out")"
+  grep -q "#PF at" "$TEST_DIR/dst-work/lazy-pages.log" || fail "no page fault was served on demand"
+  n=$("$SIE" --root "$DST" exec "$ID-dst" cat /tmp/count)
+  [ "$n" -gt 5 ] || fail "restored count $n: the counter started again"
+  wait_until "[ \$('$SIE' --root '$DST' exec '$ID-dst' cat /tmp/count) -gt $n ]" 100 || fail "the restored counter is stuck"
+  # all of the heap arrived: the restored shell holds its 16 MB again
+  rss=$(awk '/^VmRSS/ {print $2}' "/proc/$("$SIE" --root "$DST" state "$ID-dst" | jq .pid)/status")
+  [ "$rss" -gt 16000 ] || fail "the restored init has $rss kB resident, expected its 16 MB heap"
+  [ "$(container_status "$ID")" = stopped ] || fail "the source still runs"
+  "$SIE" --root "$DST" delete --force "$ID-dst"
+}
+
 @test "checkpoint --pre-dump: refused up front without soft-dirty tracking" {
   start_counter
   if "$CRIU" check --feature mem_dirty_track > /dev/null 2>&1; then

@@ -171,3 +171,30 @@ write_network ()
     > "$PM_DIR/networks/$1.json"
 }
 
+
+# After each podman test: every container podman created or restored during
+# it (from its events file) must be gone after `podman rm`, with its sie
+# state and its cgroups.  A --rm container may still be in the hands of the
+# `podman container cleanup` that conmon started, hence the grace.
+podman_teardown_test ()
+{
+  local id problems=()
+  pm rm -af -t 0 > /dev/null 2>&1
+  for id in $(tail -n +"$EVENTS_FROM" "$PM_DIR/events.log" \
+    | jq -r 'select(.Type == "container" and (.Status == "create" or .Status == "restore")) | .ID' | sort -u); do
+    wait_until "[ ! -e /run/sie/$id ]" 50 2> /dev/null \
+      || problems+=("sie state dir /run/sie/$id left behind: $("$SIE" state "$id" 2>&1 | jq -c '{status, pid}' 2>&1)")
+    [ -z "$(cgroup_dirs "libpod-$id")" ] || problems+=("cgroup libpod-$id left behind")
+  done
+  if [ ${#problems[@]} -gt 0 ]; then
+    printf '# teardown: %s\n' "${problems[@]}" >&2
+    return 1
+  fi
+}
+
+# run_bg ARGS...: `podman run -d --name $NAME ARGS`; $CID is the full id.
+run_bg ()
+{
+  CID=$(pm run -d --name "$NAME" "$@") || fail "podman run -d failed: $CID"
+}
+

@@ -35,30 +35,11 @@ setup ()
   EXPORT=$PM_DIR/$NAME.tar.gz
 }
 
-# Every container podman created during the test (from its events file)
-# must be gone after `podman rm`, with its sie state and its cgroups; an
-# exported checkpoint archive is removed.
+# podman_teardown_test, and the exported archive goes.
 teardown ()
 {
-  local id problems=()
-  pm rm -af -t 0 > /dev/null 2>&1
   rm -f "$EXPORT"
-  for id in $(tail -n +"$EVENTS_FROM" "$PM_DIR/events.log" \
-    | jq -r 'select(.Type == "container" and (.Status == "create" or .Status == "restore")) | .ID' | sort -u); do
-    wait_until "[ ! -e /run/sie/$id ]" 50 2> /dev/null \
-      || problems+=("sie state dir /run/sie/$id left behind: $("$SIE" state "$id" 2>&1 | jq -c '{status, pid}' 2>&1)")
-    [ -z "$(cgroup_dirs "libpod-$id")" ] || problems+=("cgroup libpod-$id left behind")
-  done
-  if [ ${#problems[@]} -gt 0 ]; then
-    printf '# teardown: %s\n' "${problems[@]}" >&2
-    return 1
-  fi
-}
-
-# run_bg ARGS...: `podman run -d --name $NAME ARGS`; $CID is the full id.
-run_bg ()
-{
-  CID=$(pm run -d --name "$NAME" "$@") || fail "podman run -d failed: $CID"
+  podman_teardown_test
 }
 
 ctr_id () { pm inspect --format '{{.ID}}' "$1"; }
