@@ -16,10 +16,10 @@ ALL_CFLAGS = $(WARN) $(CFLAGS) -std=gnu11 -fno-strict-aliasing -fstack-protector
 # container start (twice, counting the sealed-memfd re-exec), and fewer
 # shared objects to map is measurably faster and smaller.  Debian ships no
 # static libmnl, so it stays shared.
-LIBS = -Wl,-Bstatic -lseccomp -lcap -lyajl_s -lprotobuf-c -Wl,-Bdynamic -lmnl
+LIBS = -Wl,-Bstatic -lseccomp -lcap -lyajl_s -lprotobuf-c -lnettle -Wl,-Bdynamic -lmnl
 LDFLAGS += -pie -Wl,-z,relro,-z,now
 
-LIB_DIRS = util spec runtime cgroups namespaces netns
+LIB_DIRS = util spec runtime cgroups namespaces netns relocate
 LIB_SRCS = $(sort $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c)))
 CMD_SRCS = $(sort $(wildcard cmd/*.c))
 
@@ -91,7 +91,7 @@ $(SAN_BUILD)/%.o: %.c
 
 $(SAN_BUILD)/unit/%: tests/unit/%.c $(SAN_LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WARN) -O1 -g -std=gnu11 $(SAN_FLAGS) -o $@ $^ -lseccomp -lcap -lyajl -lprotobuf-c -lmnl
+	$(CC) $(CPPFLAGS) $(WARN) -O1 -g -std=gnu11 $(SAN_FLAGS) -o $@ $^ -lseccomp -lcap -lyajl -lprotobuf-c -lnettle -lmnl
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)

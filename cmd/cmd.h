@@ -48,6 +48,8 @@ int cmd_spec (const struct sie_globals *, int, char **, const char **, sie_error
 int cmd_features (const struct sie_globals *, int, char **, const char **, sie_error_t *);
 int cmd_checkpoint (const struct sie_globals *, int, char **, const char **, sie_error_t *);
 int cmd_restore (const struct sie_globals *, int, char **, const char **, sie_error_t *);
+int cmd_serve (const struct sie_globals *, int, char **, const char **, sie_error_t *);
+int cmd_relocate (const struct sie_globals *, int, char **, const char **, sie_error_t *);
 
 /* Shared helpers. */
 int cmd_usage_error (sie_error_t *err, const char *cmd, const char *fmt, ...)

@@ -36,6 +36,8 @@ static const struct sie_command commands[] = {
   { "features", cmd_features, false, "print the features sie supports" },
   { "checkpoint", cmd_checkpoint, false, "dump a running container with CRIU" },
   { "restore", cmd_restore, false, "restore a container from CRIU images" },
+  { "serve", cmd_serve, false, "receive relocated containers (the destination daemon)" },
+  { "relocate", cmd_relocate, false, "move a running container to another host" },
 };
 
 static void

@@ -30,6 +30,8 @@ struct dump_ctx
 {
   const struct sie_checkpoint_opts *o;
   int status_fd;
+  sie_criu_notify_fn hook;
+  void *hook_data;
 };
 
 /* A namespace the container joined by path is not CRIU's to dump: it is
@@ -145,8 +147,6 @@ on_notify (void *data, const char *script, pid_t pid, int fd, sie_error_t *err)
 {
   struct dump_ctx *d = data;
 
-  if (fd >= 0)
-    close (fd);
   /* CRIU's page server is ready for a lazy restore: tell whoever waits. */
   if (strcmp (script, "status-ready") == 0 && d->status_fd >= 0)
     {
@@ -155,6 +155,10 @@ on_notify (void *data, const char *script, pid_t pid, int fd, sie_error_t *err)
       close (d->status_fd);
       d->status_fd = -1;
     }
+  if (d->hook)
+    return d->hook (d->hook_data, script, pid, fd, err);
+  if (fd >= 0)
+    close (fd);
   return 0;
 }
 
@@ -235,14 +239,14 @@ mark_checkpointed (int dirfd, const struct sie_checkpoint_opts *o, sie_error_t *
   return sie_write_file_atomic_at (dirfd, CHECKPOINTED_FILE, real, strlen (real), 0600, err);
 }
 
-static int
-dump (const struct sie_container_info *info, const struct sie_checkpoint_opts *o,
-      sie_error_t *err)
+int
+sie_checkpoint_dump (const struct sie_container_info *info, const struct sie_checkpoint_opts *o,
+                     sie_criu_notify_fn hook, void *hook_data, sie_error_t *err)
 {
   cleanup_cgroup struct sie_cgroup *cg = NULL;
   struct sie_criu_req r;
   struct sie_criu c = { .pid = -1, .sk = -1 };
-  struct dump_ctx d = { .o = o, .status_fd = o->status_fd };
+  struct dump_ctx d = { .o = o, .status_fd = o->status_fd, .hook = hook, .hook_data = hook_data };
   CriuReq req = CRIU_REQ__INIT;
   CriuResp *resp = NULL;
   int ret = -1;
@@ -287,7 +291,7 @@ sie_container_checkpoint (const char *root, const char *id, const struct sie_che
     return -1;
   if (o->status_fd >= 0 && fcntl (o->status_fd, F_GETFD) < 0)
     return sie_error (err, errno, "--status-fd %d", o->status_fd);
-  if (dump (&info, o, err) < 0)
+  if (sie_checkpoint_dump (&info, o, NULL, NULL, err) < 0)
     return -1;
   sie_debug ("checkpoint done");
   if (o->leave_running || o->pre_dump)

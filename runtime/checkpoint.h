@@ -40,6 +40,16 @@ struct sie_checkpoint_opts
 int sie_container_checkpoint (const char *root, const char *id,
                               const struct sie_checkpoint_opts *o, sie_error_t *err);
 
+/* The dump itself, of a container already loaded and locked by the
+ * caller, with hook called at each CRIU notification after sie's own
+ * handling ("post-dump", "status-ready", ...): relocation moves the
+ * container inside one, and a hook that fails makes CRIU thaw it. */
+struct sie_container_info;
+typedef int (*sie_dump_hook_fn) (void *data, const char *script, pid_t pid, int fd,
+                                 sie_error_t *err);
+int sie_checkpoint_dump (const struct sie_container_info *info, const struct sie_checkpoint_opts *o,
+                         sie_dump_hook_fn hook, void *data, sie_error_t *err);
+
 struct sie_restore_opts
 {
   struct sie_criu_flags f;

@@ -117,6 +117,12 @@ jout_key_int (struct jout *o, const char *key, long long n)
 }
 
 void
+jout_int (struct jout *o, long long n)
+{
+  track (o, yajl_gen_integer (o->g, n));
+}
+
+void
 jout_key_strv (struct jout *o, const char *key, const char *const *v, size_t n)
 {
   jout_key (o, key);

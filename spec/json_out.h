@@ -32,6 +32,7 @@ void jout_key (struct jout *o, const char *key);
 void jout_key_str (struct jout *o, const char *key, const char *s);
 void jout_key_bool (struct jout *o, const char *key, bool b);
 void jout_key_int (struct jout *o, const char *key, long long n);
+void jout_int (struct jout *o, long long n); /* an array element */
 void jout_key_strv (struct jout *o, const char *key, const char *const *v, size_t n);
 
 #endif

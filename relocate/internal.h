@@ -1,0 +1,70 @@
+/* Shared inside relocate/. */
+#ifndef SIE_RELOCATE_INTERNAL_H
+#define SIE_RELOCATE_INTERNAL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <yajl/yajl_tree.h>
+
+#include "relocate/relocate.h"
+#include "util/error.h"
+
+#define SIE_RELOC_STATUS_FILE "relocation.json"
+#define SIE_RELOC_CPUINFO "cpuinfo.img"
+
+uint64_t sie_now_us (void);
+
+/* ---- facts.c: eligibility ---- */
+
+/* The source's facts about container id, as a JSON object (malloc'd). */
+int sie_facts_collect (const char *root, const char *id, enum sie_reloc_mode mode, char **json,
+                       sie_error_t *err);
+/* CRIU's cpuinfo image of this host, written into dirfd. */
+int sie_facts_cpuinfo_dump (int dirfd, sie_error_t *err);
+/* The destination's verdict: a JSON object {"violations": [...]}.  dirfd
+ * holds the source's cpuinfo image. */
+int sie_facts_check (const char *root, const char *facts_json, int dirfd, char **verdict,
+                     sie_error_t *err);
+
+/* ---- transfer.c: files over the wire ---- */
+
+struct sie_xfer_progress
+{
+  uint64_t bytes;
+  uint64_t files;
+  /* Called between chunks; a negative return stops the transfer. */
+  int (*tick) (void *data, sie_error_t *err);
+  void *data;
+};
+
+/* Sends every regular file of dirfd (not recursive). */
+int sie_xfer_send_dir (int sock, int dirfd, struct sie_xfer_progress *p, sie_error_t *err);
+int sie_xfer_send_file (int sock, int dirfd, const char *name, struct sie_xfer_progress *p,
+                        sie_error_t *err);
+/* Receives one file announced by a FILE_BEGIN already read (its JSON in
+ * begin): the name must be a plain file name, and *budget bytes at most
+ * are accepted over the whole relocation. */
+int sie_xfer_recv_file (int sock, int dirfd, const char *begin, uint64_t *budget,
+                        sie_error_t *err);
+
+/* ---- json helpers ---- */
+const char *sie_json_str (yajl_val v, const char *key);
+long long sie_json_int (yajl_val v, const char *key, long long dflt);
+bool sie_json_bool (yajl_val v, const char *key);
+
+/* ---- status.c ---- */
+struct sie_reloc_status
+{
+  const char *id;
+  const char *dest;
+  const char *mode;
+  const char *stage;
+  uint64_t bytes;
+  uint64_t files;
+  uint64_t started_us;
+};
+int sie_reloc_status_write (int dirfd, const struct sie_reloc_status *s, sie_error_t *err);
+void sie_reloc_status_remove (int dirfd);
+
+#endif
