@@ -134,24 +134,14 @@ sie_addr_list (struct sie_nl *nl, int index, int family, struct sie_addr **addrs
                sie_error_t *err)
 {
   char buf[SIE_NL_BUF];
+  struct addr_vec vec = { .index = index };
 
-  for (int tries = 1;; tries++)
-    {
-      struct addr_vec vec = { .index = index };
-      int r = sie_nl_dump (nl, sie_addr_build_dump (buf, family), addr_cb, &vec,
-                           "list addresses", err);
-
-      if (r < 0 || (r == 1 && tries < SIE_NL_DUMP_TRIES))
-        {
-          free (vec.v);
-          if (r < 0)
-            return -1;
-          continue;
-        }
-      *addrs = vec.v;
-      *n = vec.n;
-      return 0;
-    }
+  if (sie_nl_dump_list (nl, sie_addr_build_dump (buf, family), addr_cb, &vec,
+                        (void **) &vec.v, &vec.n, &vec.cap, "list addresses", err) < 0)
+    return -1;
+  *addrs = vec.v;
+  *n = vec.n;
+  return 0;
 }
 
 static int

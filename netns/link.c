@@ -192,23 +192,14 @@ int
 sie_link_list (struct sie_nl *nl, struct sie_link **links, size_t *n, sie_error_t *err)
 {
   char buf[SIE_NL_BUF];
+  struct link_vec vec = { 0 };
 
-  for (int tries = 1;; tries++)
-    {
-      struct link_vec vec = { 0 };
-      int r = sie_nl_dump (nl, sie_link_build_dump (buf), link_cb, &vec, "list links", err);
-
-      if (r < 0 || (r == 1 && tries < SIE_NL_DUMP_TRIES))
-        {
-          free (vec.v);
-          if (r < 0)
-            return -1;
-          continue;
-        }
-      *links = vec.v;
-      *n = vec.n;
-      return 0;
-    }
+  if (sie_nl_dump_list (nl, sie_link_build_dump (buf), link_cb, &vec,
+                        (void **) &vec.v, &vec.n, &vec.cap, "list links", err) < 0)
+    return -1;
+  *links = vec.v;
+  *n = vec.n;
+  return 0;
 }
 
 static int

@@ -268,6 +268,23 @@ sie_nl_dump (struct sie_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data, c
   return d->interrupted ? 1 : 0;
 }
 
+int
+sie_nl_dump_list (struct sie_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data, void **v,
+                  size_t *n, size_t *cap, const char *what, sie_error_t *err)
+{
+  for (int tries = 1;; tries++)
+    {
+      int r = sie_nl_dump (nl, nlh, cb, data, what, err);
+
+      if (r == 0 || (r == 1 && tries >= SIE_NL_DUMP_TRIES))
+        return 0;
+      free (*v);
+      *v = NULL;
+      *n = *cap = 0;
+      if (r < 0)
+        return -1;
+    }
+}
 
 int
 sie_nl_append (void **v, size_t *n, size_t *cap, const void *item, size_t size)

@@ -57,6 +57,12 @@ int sie_nl_request (struct sie_nl *nl, struct nlmsghdr *nlh, const char *what, s
 int sie_nl_dump (struct sie_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data, const char *what,
                  sie_error_t *err);
 
+/* sie_nl_dump into a growable array (*v, *n, *cap) that cb fills: an
+ * interrupted dump is thrown away and asked again, and the last of
+ * SIE_NL_DUMP_TRIES is taken as it is.  On failure the array is freed. */
+int sie_nl_dump_list (struct sie_nl *nl, struct nlmsghdr *nlh, mnl_cb_t cb, void *data, void **v,
+                      size_t *n, size_t *cap, const char *what, sie_error_t *err);
+
 /* Appends item (size bytes) to the growable array *v of *n items; for
  * the dump callbacks.  Returns -1 with errno ENOMEM. */
 int sie_nl_append (void **v, size_t *n, size_t *cap, const void *item, size_t size);

@@ -139,24 +139,14 @@ sie_route_list (struct sie_nl *nl, int family, struct sie_route **routes, size_t
                 sie_error_t *err)
 {
   char buf[SIE_NL_BUF];
+  struct route_vec vec = { 0 };
 
-  for (int tries = 1;; tries++)
-    {
-      struct route_vec vec = { 0 };
-      int r = sie_nl_dump (nl, sie_route_build_dump (buf, family), route_cb, &vec,
-                           "list routes", err);
-
-      if (r < 0 || (r == 1 && tries < SIE_NL_DUMP_TRIES))
-        {
-          free (vec.v);
-          if (r < 0)
-            return -1;
-          continue;
-        }
-      *routes = vec.v;
-      *n = vec.n;
-      return 0;
-    }
+  if (sie_nl_dump_list (nl, sie_route_build_dump (buf, family), route_cb, &vec,
+                        (void **) &vec.v, &vec.n, &vec.cap, "list routes", err) < 0)
+    return -1;
+  *routes = vec.v;
+  *n = vec.n;
+  return 0;
 }
 
 int
