@@ -267,17 +267,6 @@ sie_criu_req_common (struct sie_criu_req *r, const struct sie_criu_flags *f, boo
   return 0;
 }
 
-bool
-sie_mount_is_bind (const struct sie_mount *m)
-{
-  if (m->type && strcmp (m->type, "bind") == 0)
-    return true;
-  for (size_t i = 0; i < m->n_options; i++)
-    if (strcmp (m->options[i], "bind") == 0 || strcmp (m->options[i], "rbind") == 0)
-      return true;
-  return false;
-}
-
 int
 sie_criu_add_config_mounts (struct sie_criu_req *r, const struct sie_config *cfg, bool restore,
                             sie_error_t *err)

@@ -43,9 +43,6 @@ int sie_criu_add_config_mounts (struct sie_criu_req *r, const struct sie_config 
 
 struct sie_cgroup;
 
-/* type "bind", or a bind/rbind option. */
-bool sie_mount_is_bind (const struct sie_mount *m);
-
 int sie_criu_add_cgroup_mounts (struct sie_criu_req *r, const struct sie_config *cfg,
                                 const struct sie_cgroup *cg, bool restore, sie_error_t *err);
 

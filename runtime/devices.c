@@ -46,12 +46,9 @@ sie_rootfs_needs_dev_setup (const struct sie_config *cfg)
   for (size_t i = 0; i < cfg->n_mounts; i++)
     {
       const struct sie_mount *m = &cfg->mounts[i];
-      bool bind = m->type && strcmp (m->type, "bind") == 0;
       cleanup_free char *dest = NULL;
 
-      for (char **o = m->options; o && *o && !bind; o++)
-        bind = strcmp (*o, "bind") == 0 || strcmp (*o, "rbind") == 0;
-      if (!bind || m->destination == NULL)
+      if (!sie_mount_is_bind (m) || m->destination == NULL)
         continue;
       dest = sie_path_clean (m->destination);
       if (dest && strcmp (dest, "/dev") == 0)

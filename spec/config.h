@@ -440,6 +440,8 @@ int sie_process_env_append (struct sie_process *p, sie_error_t *err, const char 
 const char *sie_config_annotation (const struct sie_config *c, const char *key);
 const struct sie_namespace *sie_config_namespace (const struct sie_config *c,
                                                   enum sie_ns_type type);
+/* A bind mount: type "bind", or a bind/rbind option (runc's rule). */
+bool sie_mount_is_bind (const struct sie_mount *m);
 const char *sie_ns_type_name (enum sie_ns_type type);  /* "pid", "network", ... */
 const char *sie_hook_kind_name (enum sie_hook_kind k); /* "prestart", ... */
 

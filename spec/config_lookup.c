@@ -62,3 +62,14 @@ sie_config_namespace (const struct sie_config *c, enum sie_ns_type type)
       return &c->linux_->namespaces[i];
   return NULL;
 }
+
+bool
+sie_mount_is_bind (const struct sie_mount *m)
+{
+  if (m->type && strcmp (m->type, "bind") == 0)
+    return true;
+  for (size_t i = 0; i < m->n_options; i++)
+    if (strcmp (m->options[i], "bind") == 0 || strcmp (m->options[i], "rbind") == 0)
+      return true;
+  return false;
+}
