@@ -48,20 +48,18 @@ struct conn
 static int
 reply_error (struct conn *c, const char *result, const char *msg)
 {
-  char buf[2048];
+  struct jout o;
+  cleanup_free char *doc = NULL;
 
-
-  snprintf (buf, sizeof buf, "{\"result\": \"%s\", \"message\": \"", result);
-  for (const char *p = msg; *p && strlen (buf) < sizeof buf - 8; p++)
-    {
-      size_t l = strlen (buf);
-      if (*p == '"' || *p == '\\')
-        buf[l++] = '\\';
-      buf[l++] = (*p == '\n') ? ' ' : *p;
-      buf[l] = '\0';
-    }
-  strcat (buf, "\"}");
-  return sie_wire_send (c->sock, SIE_MSG_ERROR, buf, strlen (buf), NULL);
+  if (jout_init (&o, NULL, NULL) < 0)
+    return -1;
+  jout_open (&o);
+  jout_key_str (&o, "result", result);
+  jout_key_str (&o, "message", msg);
+  jout_close (&o);
+  if (jout_finish (&o, false, &doc, NULL) < 0)
+    return -1;
+  return sie_wire_send (c->sock, SIE_MSG_ERROR, doc, strlen (doc), NULL);
 }
 
 static int
