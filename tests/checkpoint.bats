@@ -155,17 +155,7 @@ make_hosts ()
 {
   SRV=$ID-srv
   CLI=$ID-cli
-  ip netns add "$SRV"
-  on_teardown "ip netns del $SRV"
-  ip netns add "$CLI"
-  on_teardown "ip netns del $CLI"
-  ip -n "$SRV" link add eth0 type veth peer name eth0 netns "$CLI"
-  ip -n "$SRV" addr add 10.213.7.1/24 dev eth0
-  ip -n "$CLI" addr add 10.213.7.2/24 dev eth0
-  for n in "$SRV" "$CLI"; do
-    ip -n "$n" link set lo up
-    ip -n "$n" link set eth0 up
-  done
+  make_host_pair "$SRV" "$CLI" 10.213.7
 }
 
 @test "checkpoint --tcp-established: a client's connection survives, and the server's count goes on" {

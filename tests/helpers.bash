@@ -297,6 +297,25 @@ compile_helper ()
 # tests/run-all recognise.
 host_name () { echo "${ID}-$1"; }
 
+# make_host_pair A B NET: network namespaces A and B, two "hosts" joined by
+# a veth (eth0 on each side, NET.1/24 in A and NET.2/24 in B, lo up);
+# removed at teardown.
+make_host_pair ()
+{
+  local n
+  for n in "$1" "$2"; do
+    ip netns add "$n"
+    on_teardown "ip netns del $n"
+  done
+  ip -n "$1" link add eth0 type veth peer name eth0 netns "$2"
+  ip -n "$1" addr add "$3.1/24" dev eth0
+  ip -n "$2" addr add "$3.2/24" dev eth0
+  for n in "$1" "$2"; do
+    ip -n "$n" link set lo up
+    ip -n "$n" link set eth0 up
+  done
+}
+
 # wait_pid PID: waits for a background job of this shell and sets $status
 # (bats' `run wait` would wait from a subshell, which is not the parent).
 wait_pid ()

@@ -17,14 +17,7 @@ setup ()
   set_cmd 'i=0; while :; do i=$((i+1)); echo $i > /tmp/count; sleep 0.05; done'
   HA=$ID-a
   HB=$ID-b
-  ip netns add "$HA"
-  on_teardown "ip netns del $HA"
-  ip netns add "$HB"
-  on_teardown "ip netns del $HB"
-  ip -n "$HA" link add eth0 type veth peer name eth0 netns "$HB"
-  ip -n "$HA" addr add 10.213.9.1/24 dev eth0
-  ip -n "$HB" addr add 10.213.9.2/24 dev eth0
-  for n in "$HA" "$HB"; do ip -n "$n" link set lo up; ip -n "$n" link set eth0 up; done
+  make_host_pair "$HA" "$HB" 10.213.9
   SECRET=$TEST_DIR/secret
   head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$SECRET"
   chmod 600 "$SECRET"
