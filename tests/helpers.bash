@@ -297,6 +297,17 @@ compile_helper ()
 # tests/run-all recognise.
 host_name () { echo "${ID}-$1"; }
 
+# tests/tap_reader, linked against sie's own netns/ objects; always
+# relinked, since those objects change with sie.
+build_tap_reader ()
+{
+  local out=$SIE_TEST_BIN/tap_reader
+  mkdir -p "$SIE_TEST_BIN"
+  cc -O1 -g -Wall -Wextra -Werror -I"$SIE_REPO" -D_GNU_SOURCE -o "$out.tmp.$$" \
+    "$SIE_REPO/tests/tap_reader.c" "$SIE_REPO"/build/netns/*.o "$SIE_REPO"/build/util/*.o \
+    -lmnl -lyajl && mv "$out.tmp.$$" "$out"
+}
+
 # make_host_pair A B NET: network namespaces A and B, two "hosts" joined by
 # a veth (eth0 on each side, NET.1/24 in A and NET.2/24 in B, lo up);
 # removed at teardown.

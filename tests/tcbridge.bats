@@ -12,14 +12,7 @@
 
 load helpers
 
-setup_file ()
-{
-  local out=$SIE_TEST_BIN/tap_reader
-  mkdir -p "$SIE_TEST_BIN"
-  cc -O1 -g -Wall -Wextra -Werror -I"$SIE_REPO" -D_GNU_SOURCE -o "$out.tmp.$$" \
-    "$SIE_REPO/tests/tap_reader.c" "$SIE_REPO"/build/netns/*.o "$SIE_REPO"/build/util/*.o \
-    -lmnl -lyajl && mv "$out.tmp.$$" "$out"
-}
+setup_file () { build_tap_reader; }
 
 setup ()
 {
