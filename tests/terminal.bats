@@ -113,7 +113,9 @@ wait_recvtty ()
 
 @test "terminal: a foreground run without --console-socket relays the pty itself" {
   set_cmd 'tty; read -r line; echo "got:$line"; exit 4'
-  run sie run -b "$BUNDLE" "$ID" <<< "typed-in"
+  # The pty echoes input the moment the relay writes it: typed only once
+  # the container has printed its tty name, it cannot land inside that line.
+  run sie run -b "$BUNDLE" "$ID" < <(sleep 2; echo typed-in)
   [ "$status" -eq 4 ] || fail "exit $status, want 4" "$output"
   output=$(tr -d '\r' <<< "$output")
   mapfile -t lines <<< "$output"
