@@ -41,6 +41,7 @@ struct conn
   char *id;       /* after BEGIN */
   yajl_val begin; /* the BEGIN message, kept for stdio_modes */
   yajl_val stdio_modes;
+  yajl_val facts; /* the last CHECK's: what the restore re-creates */
   bool restored;
   uint64_t budget;
 };
@@ -92,8 +93,10 @@ on_check (struct conn *c, const char *facts, sie_error_t *err)
 {
   cleanup_free char *verdict = NULL;
 
-  if (sie_facts_check (c->o->root, facts, c->imagesfd, &verdict, err) < 0)
+  if (sie_facts_check (c->o->root, c->o->bridge, facts, c->imagesfd, &verdict, err) < 0)
     return -1;
+  yajl_tree_free (c->facts);
+  c->facts = yajl_tree_parse (facts, NULL, 0);
   unlinkat (c->imagesfd, SIE_RELOC_CPUINFO, 0);
   return sie_wire_send (c->sock, SIE_MSG_CHECKED, verdict, strlen (verdict), err);
 }
@@ -190,6 +193,7 @@ on_restore (struct conn *c, const char *json, sie_error_t *err)
   yajl_val v = yajl_tree_parse (json, NULL, 0);
   char bundle[PATH_MAX], images[PATH_MAX], work[PATH_MAX], reply[64];
   struct sie_restore_opts ro = { .detach = true };
+  cleanup_free char **veths = NULL;
   pid_t pid;
 
   if (c->id == NULL)
@@ -211,6 +215,13 @@ on_restore (struct conn *c, const char *json, sie_error_t *err)
       yajl_tree_free (v);
       return -1;
     }
+  if (c->facts && sie_netfacts_veths (c->facts, &veths, &ro.n_veths) < 0)
+    {
+      yajl_tree_free (v);
+      return sie_error (err, ENOMEM, "veths");
+    }
+  ro.veths = veths;
+  ro.veth_bridge = c->o->bridge;
   pid = sie_container_restore (c->o->root, c->id, &ro, err);
   yajl_tree_free (v);
   if (pid < 0)

@@ -115,6 +115,7 @@ write_facts (const struct sie_container_info *info, const char *id, enum sie_rel
   struct utsname u;
   struct jout o;
   sie_error_t ignored = NULL;
+  int netfacts;
 
   if (sie_treehash (info->st->rootfs, hash, err) < 0)
     return sie_error_prefix (err, "rootfs");
@@ -137,8 +138,16 @@ write_facts (const struct sie_container_info *info, const char *id, enum sie_rel
     jout_key_str (&o, "netns", net->path);
   add_controllers (&o, cg);
   add_binds (&o, info->cfg);
+  netfacts = sie_netfacts_collect (info, &o, err);
   jout_close (&o);
-  return jout_finish (&o, false, json, err);
+  if (jout_finish (&o, false, json, netfacts < 0 ? NULL : err) < 0)
+    return -1;
+  if (netfacts < 0)
+    {
+      free (*json);
+      *json = NULL;
+    }
+  return netfacts;
 }
 
 int
@@ -308,8 +317,15 @@ check_id_and_criu (struct verdict *v, const char *root, yajl_val facts)
     violation (v, "criu", "CRIU here (%lld) is older than the source's (%lld)", have, want);
 }
 
+static void
+net_violation (void *data, const char *check, const char *detail)
+{
+  violation (data, check, "%s", detail);
+}
+
 int
-sie_facts_check (const char *root, const char *facts_json, int dirfd, char **out, sie_error_t *err)
+sie_facts_check (const char *root, const char *bridge, const char *facts_json, int dirfd,
+                 char **out, sie_error_t *err)
 {
   yajl_val facts = yajl_tree_parse (facts_json, NULL, 0);
   struct verdict v = { .n = 0 };
@@ -332,6 +348,7 @@ sie_facts_check (const char *root, const char *facts_json, int dirfd, char **out
   check_cgroups (&v, facts);
   check_rootfs (&v, sie_json_str (facts, "rootfs"), sie_json_str (facts, "rootfs_hash"));
   check_paths (&v, facts);
+  sie_netfacts_check (facts, bridge, net_violation, &v);
   jout_end (&v.o);
   jout_close (&v.o);
   yajl_tree_free (facts);

@@ -24,8 +24,23 @@ int sie_facts_collect (const char *root, const char *id, enum sie_reloc_mode mod
 int sie_facts_cpuinfo_dump (int dirfd, sie_error_t *err);
 /* The destination's verdict: a JSON object {"violations": [...]}.  dirfd
  * holds the source's cpuinfo image. */
-int sie_facts_check (const char *root, const char *facts_json, int dirfd, char **verdict,
-                     sie_error_t *err);
+int sie_facts_check (const char *root, const char *bridge, const char *facts_json, int dirfd,
+                     char **verdict, sie_error_t *err);
+
+/* ---- netfacts.c: the network part of eligibility ---- */
+
+struct jout;
+struct sie_container_info;
+typedef void (*sie_violation_fn) (void *data, const char *check, const char *detail);
+
+/* Adds "veths", "fixed_devices" and "addresses" of the container's own
+ * network namespace to the facts (nothing for a namespace joined by path). */
+int sie_netfacts_collect (const struct sie_container_info *info, struct jout *o, sie_error_t *err);
+/* At the destination, whose relocated veths become ports of bridge (NULL:
+ * none configured). */
+void sie_netfacts_check (yajl_val facts, const char *bridge, sie_violation_fn fn, void *data);
+/* The veth names of the facts; *names (free it) points into facts. */
+int sie_netfacts_veths (yajl_val facts, char ***names, size_t *n);
 
 /* ---- transfer.c: files over the wire ---- */
 

@@ -68,6 +68,7 @@ struct sie_serve_opts
   const char *root;
   const char *listen;
   const char *auth_file;
+  const char *bridge;    /* relocated containers' veths become its ports */
   uint64_t max_image_bytes;
 };
 

@@ -24,6 +24,7 @@
 #include "cgroups/cgroup.h"
 #include "cgroups/freezer.h"
 #include "relocate/duration.h"
+#include "netns/netdevices.h"
 #include "relocate/wire.h"
 #include "runtime/container.h"
 #include "runtime/criu_opts.h"
@@ -198,7 +199,7 @@ check_eligibility (struct src *s, sie_error_t *err)
         }
       fprintf (stderr, "relocate %s: eligibility violation: %s: %s\n", s->o->id, check, detail);
       if (ret == 0)
-        ret = fail (s, SIE_RELOC_ELIGIBILITY, err, "eligibility violation: %s: %s", check, detail);
+        ret = fail (s, SIE_RELOC_ELIGIBILITY, err, "%s: %s", check, detail);
     }
   yajl_tree_free (v);
   return ret;
@@ -404,6 +405,18 @@ abort_both (struct src *s)
     }
 }
 
+/* The container's own network namespace went with it, devices and
+ * addresses: delete must not bring its netDevices back here, where they
+ * would answer for addresses that now live at the destination. */
+static void
+forget_moved_devices (struct src *s)
+{
+  const struct sie_namespace *ns = sie_config_namespace (s->info.cfg, SIE_NS_NETWORK);
+
+  if (ns && ns->path == NULL)
+    unlinkat (s->info.dirfd, SIE_NETDEVICES_FILE, 0);
+}
+
 /* The source's processes are gone (CRIU ended them after the move); what
  * is left of the container here goes too. */
 static int
@@ -416,6 +429,7 @@ commit (struct src *s, sie_error_t *err)
   sie_reloc_status_remove (s->info.dirfd);
   sie_remove_tree_at (s->info.dirfd, WORK_DIR, &ignored);
   sie_error_release (&ignored);
+  forget_moved_devices (s);
   sie_container_info_release (&s->info);
   return sie_container_delete (s->o->root, s->o->id, true, err);
 }
@@ -505,7 +519,7 @@ run (struct src *s, sie_error_t *err)
                  sie_status_name (s->info.status));
   if (s->o->mode == SIE_RELOC_PRE_COPY)
     return fail (s, SIE_RELOC_ELIGIBILITY, err,
-                 "eligibility violation: pre-copy: this kernel has no soft-dirty memory tracking");
+                 "pre-copy: this kernel has no soft-dirty memory tracking");
   if (open_work (s, err) < 0 || connect_dest (s, err) < 0)
     return -1;
   show (s, "check");

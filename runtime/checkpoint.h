@@ -58,6 +58,12 @@ struct sie_restore_opts
   const char *pid_file;
   const char *lsm_profile;
   const char *lsm_mount_context;
+  /* A relocated container's own network namespace: CRIU creates the outer
+   * end of each of these veth devices (names inside) on this host, as a
+   * port of veth_bridge, and once it runs its addresses are announced. */
+  const char *veth_bridge;
+  char *const *veths;
+  size_t n_veths;
   bool tcp_close;
   bool detach;
   bool no_pivot;
