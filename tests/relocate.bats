@@ -141,3 +141,18 @@ tcp_move ()
   assert_success
   assert_still_here
 }
+
+@test "relocate --test: a different rootfs at the destination is that exact violation" {
+  # host B sees another tree at the same path: its own mount namespace
+  cp -a "$BUNDLE/rootfs" "$TEST_DIR/other-rootfs"
+  echo changed > "$TEST_DIR/other-rootfs/etc/motd"
+  DAEMON_PREFIX=(unshare -m --propagation private sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"'
+    _ "$TEST_DIR/other-rootfs" "$BUNDLE/rootfs")
+  start_daemon
+  start_counter
+  run relocate --test "$ID" "$DEST"
+  assert_failure
+  assert_output_match "eligibility violation: rootfs: $BUNDLE/rootfs differs here"
+  assert_still_here
+  tail -n 1 "$ROOT/relocate.log" | jq -e '.result == "eligibility violation" and .test' > /dev/null
+}
