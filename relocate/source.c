@@ -53,7 +53,7 @@ struct src
   int sock;
   int workfd;
   struct sie_reloc_status st;
-  uint64_t freeze_us, quiesce_us;
+  uint64_t freeze_us, quiesce_us, restore_sent_us;
   bool restored;
   char page_server[128];
   enum sie_reloc_result result;
@@ -246,13 +246,14 @@ send_begin (struct src *s, sie_error_t *err)
   return exchange (s, SIE_MSG_BEGIN, doc, SIE_MSG_OK, NULL, err);
 }
 
-static int restored (struct src *s, sie_error_t *err);
+static int restored (struct src *s, const char *reply, sie_error_t *err);
 
 /* The destination restores; the frozen phase ends when it answers. */
 static int
 restore_there (struct src *s, sie_error_t *err)
 {
   struct sie_xfer_progress p = { .tick = check_bounds, .data = s };
+  cleanup_free char *reply = NULL;
   char req[256];
 
   show (s, "transfer");
@@ -270,18 +271,36 @@ restore_there (struct src *s, sie_error_t *err)
   /* post-copy: the destination's restore faults its memory in from CRIU's
    * page server, which serves only once this notification is answered, so
    * the answer to RESTORE is read after the dump. */
+  s->restore_sent_us = sie_now_us ();
   if (s->o->mode == SIE_RELOC_POST_COPY)
     return sie_wire_send (s->sock, SIE_MSG_RESTORE, req, strlen (req), err) < 0 ? wire_failed (s, err) : 0;
-  if (exchange (s, SIE_MSG_RESTORE, req, SIE_MSG_RESTORED, NULL, err) < 0)
+  if (exchange (s, SIE_MSG_RESTORE, req, SIE_MSG_RESTORED, &reply, err) < 0)
     return -1;
-  return restored (s, err);
+  return restored (s, reply, err);
+}
+
+/* The container was frozen from the dump's start until it resumed at the
+ * destination: until RESTORE went out plus the destination's own measure
+ * of its restore ("restore_us", its clock, so no clocks need agree).  In
+ * post-copy the answer is read only after the last page has gone, so the
+ * time it arrives would over-state. */
+static uint64_t
+frozen_time (struct src *s, const char *reply)
+{
+  yajl_val v = reply ? yajl_tree_parse (reply, NULL, 0) : NULL;
+  long long restore_us = v ? sie_json_int (v, "restore_us", -1) : -1;
+
+  yajl_tree_free (v);
+  if (restore_us < 0)
+    return sie_now_us () - s->freeze_us;
+  return s->restore_sent_us - s->freeze_us + (uint64_t) restore_us;
 }
 
 static int
-restored (struct src *s, sie_error_t *err)
+restored (struct src *s, const char *reply, sie_error_t *err)
 {
   s->restored = true;
-  s->quiesce_us = sie_now_us () - s->freeze_us;
+  s->quiesce_us = frozen_time (s, reply);
   /* Measured, not estimated: over the bound, the move is undone (in
    * post-copy the source is gone by now: the bound held up to RESTORE). */
   if (s->o->mode != SIE_RELOC_POST_COPY && s->o->max_quiesce_us
@@ -337,7 +356,7 @@ pick_page_server (struct src *s, sie_error_t *err)
 }
 
 static int
-recv_restored (struct src *s, sie_error_t *err)
+recv_restored (struct src *s, char **reply, sie_error_t *err)
 {
   cleanup_free char *data = NULL;
   uint32_t type;
@@ -347,6 +366,7 @@ recv_restored (struct src *s, sie_error_t *err)
     return wire_failed (s, err);
   if (type != SIE_MSG_RESTORED)
     return fail (s, SIE_RELOC_INTERNAL, err, "the destination could not restore: %s", data);
+  *reply = move_ptr (data);
   return 0;
 }
 
@@ -354,6 +374,7 @@ static int
 move (struct src *s, sie_error_t *err)
 {
   char images[4096];
+  cleanup_free char *reply = NULL;
   struct sie_checkpoint_opts co = { .status_fd = -1 };
 
   snprintf (images, sizeof images, "%s/%s/%s", s->o->root, s->o->id, WORK_DIR);
@@ -381,9 +402,9 @@ move (struct src *s, sie_error_t *err)
   if (s->o->mode != SIE_RELOC_POST_COPY)
     return 0;
   /* every page has gone; the restore's answer waits */
-  if (recv_restored (s, err) < 0)
+  if (recv_restored (s, &reply, err) < 0)
     return -1;
-  return restored (s, err);
+  return restored (s, reply, err);
 }
 
 /* After a failure: the destination drops what it has, the source runs on
