@@ -48,6 +48,7 @@ struct sie_xfer_progress
 {
   uint64_t bytes;
   uint64_t files;
+  uint64_t pages; /* of memory: the bytes of CRIU's pages-*.img over the page size */
   /* Called between chunks; a negative return stops the transfer. */
   int (*tick) (void *data, sie_error_t *err);
   void *data;
@@ -77,6 +78,7 @@ struct sie_reloc_status
   const char *stage;
   uint64_t bytes;
   uint64_t files;
+  uint64_t pages;
   uint64_t started_us;
 };
 int sie_reloc_status_write (int dirfd, const struct sie_reloc_status *s, sie_error_t *err);

@@ -262,6 +262,7 @@ restore_there (struct src *s, sie_error_t *err)
     return s->result == SIE_RELOC_COMPLETED ? wire_failed (s, err) : -1;
   s->st.bytes = p.bytes;
   s->st.files = p.files;
+  s->st.pages = p.pages;
   if (check_bounds (s, err) < 0)
     return -1;
   show (s, "restore");
@@ -319,6 +320,9 @@ on_notify (void *data, const char *script, pid_t pid, int fd, sie_error_t *err)
   (void) pid;
   if (fd >= 0)
     close (fd);
+  /* CRIU's last word before it freezes the container */
+  if (strcmp (script, "pre-dump") == 0)
+    s->freeze_us = sie_now_us ();
   if (strcmp (script, moment) != 0)
     return 0;
   if (check_bounds (s, err) < 0)
@@ -370,6 +374,16 @@ recv_restored (struct src *s, char **reply, sie_error_t *err)
   return 0;
 }
 
+/* CRIU's count, which includes the pages its page server sent (post-copy). */
+static void
+count_pages (struct src *s)
+{
+  uint64_t pages;
+
+  if (sie_criu_dump_pages (s->workfd, &pages, NULL) == 0)
+    s->st.pages = pages;
+}
+
 static int
 move (struct src *s, sie_error_t *err)
 {
@@ -399,6 +413,7 @@ move (struct src *s, sie_error_t *err)
         s->result = SIE_RELOC_INTERNAL;
       return -1;
     }
+  count_pages (s);
   if (s->o->mode != SIE_RELOC_POST_COPY)
     return 0;
   /* every page has gone; the restore's answer waits */
@@ -490,6 +505,7 @@ log_result (struct src *s, const sie_error_t *err)
   if (*err)
     jout_key_str (&o, "message", (*err)->msg);
   jout_key_int (&o, "bytes", (long long) s->st.bytes);
+  jout_key_int (&o, "pages", (long long) s->st.pages);
   jout_key_int (&o, "frozen_us", (long long) s->quiesce_us);
   jout_key_int (&o, "total_us", (long long) (sie_now_us () - s->st.started_us));
   jout_close (&o);
