@@ -546,6 +546,26 @@ open_work (struct src *s, sie_error_t *err)
   return s->workfd < 0 ? fail (s, SIE_RELOC_INTERNAL, err, "open %s", WORK_DIR) : 0;
 }
 
+/* Pre-copy's rounds need soft-dirty tracking (CRIU's mem_track); asked of
+ * CRIU, so the answer is this kernel's. */
+static int
+refuse_pre_copy (struct src *s, sie_error_t *err)
+{
+  CriuFeatures want = CRIU_FEATURES__INIT, *got = NULL;
+  bool tracked;
+
+  want.has_mem_track = want.mem_track = true;
+  if (sie_criu_features (&want, &got, err) < 0)
+    return fail (s, SIE_RELOC_INTERNAL, err, "%s", (*err)->msg);
+  tracked = got->has_mem_track && got->mem_track;
+  criu_features__free_unpacked (got, NULL);
+  if (!tracked)
+    return fail (s, SIE_RELOC_ELIGIBILITY, err,
+                 "pre-copy: this kernel has no soft-dirty memory tracking (CONFIG_MEM_SOFT_DIRTY)");
+  return fail (s, SIE_RELOC_INTERNAL, err,
+               "pre-copy: not implemented yet; use post-copy or stop-copy");
+}
+
 static int
 run (struct src *s, sie_error_t *err)
 {
@@ -555,8 +575,7 @@ run (struct src *s, sie_error_t *err)
     return fail (s, SIE_RELOC_INTERNAL, err, "cannot relocate a container in the %s state",
                  sie_status_name (s->info.status));
   if (s->o->mode == SIE_RELOC_PRE_COPY)
-    return fail (s, SIE_RELOC_ELIGIBILITY, err,
-                 "pre-copy: this kernel has no soft-dirty memory tracking");
+    return refuse_pre_copy (s, err);
   if (open_work (s, err) < 0 || connect_dest (s, err) < 0)
     return -1;
   show (s, "check");

@@ -156,3 +156,13 @@ tcp_move ()
   assert_still_here
   tail -n 1 "$ROOT/relocate.log" | jq -e '.result == "eligibility violation" and .test' > /dev/null
 }
+
+@test "relocate --test --mode pre-copy: this kernel's missing soft-dirty tracking is the violation" {
+  "$CRIU" check --feature mem_dirty_track > /dev/null 2>&1 && skip "this kernel tracks soft-dirty pages: the refusal cannot be shown"
+  start_daemon
+  start_counter
+  run relocate --test --mode pre-copy "$ID" "$DEST"
+  assert_failure
+  assert_output_match "eligibility violation: pre-copy: this kernel has no soft-dirty memory tracking"
+  assert_still_here
+}
