@@ -17,9 +17,11 @@ uint64_t sie_now_us (void);
 
 /* ---- facts.c: eligibility ---- */
 
-/* The source's facts about container id, as a JSON object (malloc'd). */
-int sie_facts_collect (const char *root, const char *id, enum sie_reloc_mode mode, char **json,
-                       sie_error_t *err);
+/* The source's facts about container o->id, as a JSON object (malloc'd). */
+int sie_facts_collect (const struct sie_relocate_opts *o, char **json, sie_error_t *err);
+/* What the source itself checks (the destination's membership in the
+ * container's domain): a verdict like the destination's. */
+int sie_facts_check_source (const struct sie_relocate_opts *o, char **verdict, sie_error_t *err);
 /* CRIU's cpuinfo image of this host, written into dirfd. */
 int sie_facts_cpuinfo_dump (int dirfd, sie_error_t *err);
 /* The destination's verdict: a JSON object {"violations": [...]}.  dirfd

@@ -166,31 +166,20 @@ exchange (struct src *s, uint32_t type, const char *json, uint32_t want, char **
   return 0;
 }
 
-/* Sends this host's CPU description and the facts; every violation the
- * destination names is printed, and the first one is the error. */
+/* Prints every violation of a verdict; the first one not forced past
+ * becomes the error. */
 static int
-check_eligibility (struct src *s, sie_error_t *err)
+report_violations (struct src *s, const char *verdict, int ret, sie_error_t *err)
 {
-  cleanup_free char *facts = NULL, *verdict = NULL;
-  struct sie_xfer_progress p = { 0 };
   const char *path[] = { "violations", NULL };
-  yajl_val v, vs;
-  int ret = 0;
+  yajl_val v = yajl_tree_parse (verdict, NULL, 0);
+  yajl_val vs = v ? yajl_tree_get (v, path, yajl_t_array) : NULL;
 
-  if (sie_facts_cpuinfo_dump (s->workfd, err) < 0
-      || sie_facts_collect (s->o->root, s->o->id, s->o->mode, &facts, err) < 0)
-    return fail (s, SIE_RELOC_INTERNAL, err, "%s", (*err)->msg);
-  if (sie_xfer_send_file (s->sock, s->workfd, SIE_RELOC_CPUINFO, &p, err) < 0)
-    return wire_failed (s, err);
-  unlinkat (s->workfd, SIE_RELOC_CPUINFO, 0);
-  if (exchange (s, SIE_MSG_CHECK, facts, SIE_MSG_CHECKED, &verdict, err) < 0)
-    return -1;
-  v = yajl_tree_parse (verdict, NULL, 0);
-  vs = v ? yajl_tree_get (v, path, yajl_t_array) : NULL;
   for (size_t i = 0; vs && i < vs->u.array.len; i++)
     {
       const char *check = sie_json_str (vs->u.array.values[i], "check");
       const char *detail = sie_json_str (vs->u.array.values[i], "detail");
+      /* `domain` is never forced: z/VM does not let a guest leave its domain. */
       if ((s->o->force_architecture && strcmp (check, "cpu") == 0)
           || (s->o->force_memory && strcmp (check, "memory") == 0))
         {
@@ -203,6 +192,26 @@ check_eligibility (struct src *s, sie_error_t *err)
     }
   yajl_tree_free (v);
   return ret;
+}
+
+/* Sends this host's CPU description and the facts; every violation, the
+ * source's own (domain membership) and those the destination names, is
+ * printed, and the first one is the error. */
+static int
+check_eligibility (struct src *s, sie_error_t *err)
+{
+  cleanup_free char *facts = NULL, *verdict = NULL, *own = NULL;
+  struct sie_xfer_progress p = { 0 };
+
+  if (sie_facts_cpuinfo_dump (s->workfd, err) < 0 || sie_facts_collect (s->o, &facts, err) < 0
+      || sie_facts_check_source (s->o, &own, err) < 0)
+    return fail (s, SIE_RELOC_INTERNAL, err, "%s", (*err)->msg);
+  if (sie_xfer_send_file (s->sock, s->workfd, SIE_RELOC_CPUINFO, &p, err) < 0)
+    return wire_failed (s, err);
+  unlinkat (s->workfd, SIE_RELOC_CPUINFO, 0);
+  if (exchange (s, SIE_MSG_CHECK, facts, SIE_MSG_CHECKED, &verdict, err) < 0)
+    return -1;
+  return report_violations (s, verdict, report_violations (s, own, 0, err), err);
 }
 
 /* CRIU hands the restored init files of the same type and mode in place
