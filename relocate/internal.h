@@ -44,6 +44,30 @@ void sie_netfacts_check (yajl_val facts, const char *bridge, sie_violation_fn fn
 /* The veth names of the facts; *names (free it) points into facts. */
 int sie_netfacts_veths (yajl_val facts, char ***names, size_t *n);
 
+/* ---- postcopy.c: the destination's answer while CRIU serves pages ---- */
+
+#include <pthread.h>
+
+struct sie_postcopy_watch
+{
+  pthread_t thread;
+  bool started;
+  int sock;
+  char page_server[128];
+  uint32_t type;  /* the answer's */
+  char *reply;
+  sie_error_t err;
+};
+
+/* After RESTORE went out: a thread reads the answer, and if it is not
+ * RESTORED, unblocks CRIU's page server should it still wait for a client. */
+int sie_postcopy_watch_start (struct sie_postcopy_watch *w, int sock, const char *page_server,
+                              sie_error_t *err);
+/* The RESTORED answer (malloc'd), or the error: the destination's, or the
+ * connection's (its status tells which). */
+int sie_postcopy_watch_wait (struct sie_postcopy_watch *w, char **reply, sie_error_t *err);
+void sie_postcopy_watch_release (struct sie_postcopy_watch *w);
+
 /* ---- transfer.c: files over the wire ---- */
 
 struct sie_xfer_progress

@@ -56,6 +56,7 @@ struct src
   uint64_t freeze_us, quiesce_us, restore_sent_us;
   bool restored;
   char page_server[128];
+  struct sie_postcopy_watch watch;
   enum sie_reloc_result result;
   bool tty;
 };
@@ -283,7 +284,11 @@ restore_there (struct src *s, sie_error_t *err)
    * the answer to RESTORE is read after the dump. */
   s->restore_sent_us = sie_now_us ();
   if (s->o->mode == SIE_RELOC_POST_COPY)
-    return sie_wire_send (s->sock, SIE_MSG_RESTORE, req, strlen (req), err) < 0 ? wire_failed (s, err) : 0;
+    {
+      if (sie_wire_send (s->sock, SIE_MSG_RESTORE, req, strlen (req), err) < 0)
+        return wire_failed (s, err);
+      return sie_postcopy_watch_start (&s->watch, s->sock, s->page_server, err);
+    }
   if (exchange (s, SIE_MSG_RESTORE, req, SIE_MSG_RESTORED, &reply, err) < 0)
     return -1;
   return restored (s, reply, err);
@@ -318,6 +323,35 @@ restored (struct src *s, const char *reply, sie_error_t *err)
     return fail (s, SIE_RELOC_MAX_QUIESCE, err, "the container was frozen %.1f ms, over --max-quiesce",
                  s->quiesce_us / 1000.0);
   return 0;
+}
+
+static int
+restored_there (struct src *s, sie_error_t *err)
+{
+  cleanup_free char *reply = NULL;
+
+  if (sie_postcopy_watch_wait (&s->watch, &reply, err) < 0)
+    {
+      if ((*err)->status)
+        return wire_failed (s, err);
+      return fail (s, SIE_RELOC_INTERNAL, err, "%s", (*err)->msg);
+    }
+  return restored (s, reply, err);
+}
+
+/* A post-copy dump that failed while CRIU served pages: the destination's
+ * answer says more than CRIU's "lazy pages transfer failed". */
+static void
+report_restore_failure (struct src *s, sie_error_t *err)
+{
+  cleanup_free char *reply = NULL;
+  sie_error_t why = NULL;
+
+  if (sie_postcopy_watch_wait (&s->watch, &reply, &why) < 0)
+    {
+      sie_error_release (err);
+      *err = why;
+    }
 }
 
 static int
@@ -368,21 +402,6 @@ pick_page_server (struct src *s, sie_error_t *err)
   return 0;
 }
 
-static int
-recv_restored (struct src *s, char **reply, sie_error_t *err)
-{
-  cleanup_free char *data = NULL;
-  uint32_t type;
-  size_t len;
-
-  if (sie_wire_recv (s->sock, &type, &data, &len, err) < 0)
-    return wire_failed (s, err);
-  if (type != SIE_MSG_RESTORED)
-    return fail (s, SIE_RELOC_INTERNAL, err, "the destination could not restore: %s", data);
-  *reply = move_ptr (data);
-  return 0;
-}
-
 /* CRIU's count, which includes the pages its page server sent (post-copy). */
 static void
 count_pages (struct src *s)
@@ -397,7 +416,6 @@ static int
 move (struct src *s, sie_error_t *err)
 {
   char images[4096];
-  cleanup_free char *reply = NULL;
   struct sie_checkpoint_opts co = { .status_fd = -1 };
 
   snprintf (images, sizeof images, "%s/%s/%s", s->o->root, s->o->id, WORK_DIR);
@@ -418,17 +436,16 @@ move (struct src *s, sie_error_t *err)
   s->freeze_us = sie_now_us ();
   if (sie_checkpoint_dump (&s->info, &co, on_notify, s, err) < 0)
     {
+      if (s->watch.started)
+        report_restore_failure (s, err);
       if (s->result == SIE_RELOC_COMPLETED)
         s->result = SIE_RELOC_INTERNAL;
       return -1;
     }
   count_pages (s);
-  if (s->o->mode != SIE_RELOC_POST_COPY)
-    return 0;
-  /* every page has gone; the restore's answer waits */
-  if (recv_restored (s, &reply, err) < 0)
-    return -1;
-  return restored (s, reply, err);
+  /* every page has gone (CRIU's page server ends the dump only once the
+   * destination's lazy-pages daemon says it is done) */
+  return s->o->mode == SIE_RELOC_POST_COPY ? restored_there (s, err) : 0;
 }
 
 /* After a failure: the destination drops what it has, the source runs on
@@ -611,6 +628,8 @@ sie_relocate (const struct sie_relocate_opts *o, sie_error_t *err)
   sigaction (SIGINT, &sa, NULL);
   sigaction (SIGTERM, &sa, NULL);
   ret = run (&s, err);
+  /* the watcher reads the socket: done with it before anyone else does */
+  sie_postcopy_watch_release (&s.watch);
   if (ret < 0)
     {
       if (s.result == SIE_RELOC_COMPLETED)
