@@ -89,9 +89,11 @@ $(SAN_BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(WARN) -O1 -g -std=gnu11 $(SAN_FLAGS) -MMD -MP -c -o $@ $<
 
+# -larchive: test_rootfs_copy writes hostile archives itself (sie loads
+# libarchive with dlopen, relocate/archive_dl.h).
 $(SAN_BUILD)/unit/%: tests/unit/%.c $(SAN_LIB_OBJS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(WARN) -O1 -g -std=gnu11 $(SAN_FLAGS) -o $@ $^ -lseccomp -lcap -lyajl -lprotobuf-c -lnettle -lmnl
+	$(CC) $(CPPFLAGS) $(WARN) -O1 -g -std=gnu11 $(SAN_FLAGS) -o $@ $^ -lseccomp -lcap -lyajl -lprotobuf-c -lnettle -lmnl -larchive
 
 $(BUILD)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)

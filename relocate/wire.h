@@ -2,8 +2,9 @@
  * mutual challenge-response on a shared secret before anything else.
  *
  * Frame: u32 type, u32 length (both big-endian), then `length` bytes.
- * Control messages carry one JSON object; SIE_MSG_FILE_DATA carries raw
- * bytes.  A frame longer than SIE_WIRE_MAX_FRAME is a protocol error. */
+ * Control messages carry one JSON object; SIE_MSG_FILE_DATA and
+ * SIE_MSG_TREE_DATA carry raw bytes.  A frame longer than
+ * SIE_WIRE_MAX_FRAME is a protocol error. */
 #ifndef SIE_WIRE_H
 #define SIE_WIRE_H
 
@@ -30,6 +31,8 @@ enum sie_msg_type
   SIE_MSG_COMMIT,      /* source: the source is gone; dest answers SIE_MSG_OK */
   SIE_MSG_ABORT,       /* source: undo everything; dest answers SIE_MSG_OK */
   SIE_MSG_OK,
+  SIE_MSG_TREE_DATA = 13, /* source: raw bytes of the rootfs archive (relocate/rootfs_copy.h) */
+  SIE_MSG_TREE_END = 14,  /* source: {}; the archive is complete */
 };
 
 /* Connects to "HOST:PORT" ("[v6]:PORT" too) with a timeout; returns the fd. */
