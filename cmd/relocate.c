@@ -24,6 +24,7 @@ enum
   OPT_TCP,
   OPT_DOMAIN,
   OPT_DOMAINS,
+  OPT_COPY_ROOTFS,
 };
 
 static int
@@ -73,6 +74,7 @@ parse (int argc, char **argv, struct sie_relocate_opts *o, bool *status, bool *c
     { "tcp-established", no_argument, NULL, OPT_TCP },
     { "domain", required_argument, NULL, OPT_DOMAIN },
     { "domains", required_argument, NULL, OPT_DOMAINS },
+    { "copy-rootfs", no_argument, NULL, OPT_COPY_ROOTFS },
     { NULL, 0, NULL, 0 },
   };
   int c;
@@ -108,6 +110,7 @@ parse (int argc, char **argv, struct sie_relocate_opts *o, bool *status, bool *c
       case OPT_TCP: o->tcp_established = true; break;
       case OPT_DOMAIN: o->domain_name = optarg; break;
       case OPT_DOMAINS: o->domains_file = optarg; break;
+      case OPT_COPY_ROOTFS: o->copy_rootfs = true; break;
       default:
         return cmd_usage_error (err, "relocate", "unknown option \"%s\"", argv[optind - 1]);
       }

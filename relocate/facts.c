@@ -10,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ftw.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -126,6 +128,26 @@ add_cpu (struct jout *o, const struct sie_cpuflags *here, const struct sie_reloc
     }
 }
 
+/* The disk space a copy of the tree takes: its blocks, not crossing
+ * mounts (the copy does not either). */
+static uint64_t tree_total;
+
+static int
+add_blocks (const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+  (void) path, (void) flag, (void) ftw;
+  tree_total += (uint64_t) st->st_blocks * 512;
+  return 0;
+}
+
+static uint64_t
+tree_bytes (const char *root)
+{
+  tree_total = 0;
+  nftw (root, add_blocks, 64, FTW_PHYS | FTW_MOUNT);
+  return tree_total;
+}
+
 static int
 write_facts (const struct sie_container_info *info, const struct sie_relocate_opts *ro,
              const char *config, char **json, sie_error_t *err)
@@ -155,6 +177,11 @@ write_facts (const struct sie_container_info *info, const struct sie_relocate_op
   jout_key_str (&o, "bundle", info->st->bundle);
   jout_key_str (&o, "rootfs", info->st->rootfs);
   jout_key_str (&o, "rootfs_hash", hash);
+  if (ro->copy_rootfs)
+    {
+      jout_key_bool (&o, "copy_rootfs", true);
+      jout_key_int (&o, "rootfs_bytes", (long long) tree_bytes (info->st->rootfs));
+    }
   jout_key_int (&o, "criu_version", criu_version ());
   jout_key_str (&o, "kernel", u.release);
   jout_key_int (&o, "memory_limit", memory_limit (info->cfg));
@@ -383,6 +410,20 @@ check_cpu (struct verdict *v, int dirfd, yajl_val facts)
   check_criu_cpu (v, dirfd, facts, have ? &here : NULL);
 }
 
+/* With --copy-rootfs the tree comes along: room for it under the root. */
+static void
+check_room (struct verdict *v, const char *root, yajl_val facts)
+{
+  long long need = sie_json_int (facts, "rootfs_bytes", 0);
+  struct statvfs sv;
+
+  if (statvfs (root, &sv) < 0)
+    violation (v, "rootfs", "statvfs %s: %s", root, strerror (errno));
+  else if ((unsigned long long) need > (unsigned long long) sv.f_bavail * sv.f_frsize)
+    violation (v, "rootfs", "the copy needs %lld MiB; %llu MiB are free under %s", need >> 20,
+               ((unsigned long long) sv.f_bavail * sv.f_frsize) >> 20, root);
+}
+
 static void
 check_rootfs (struct verdict *v, const char *rootfs, const char *want)
 {
@@ -517,7 +558,10 @@ sie_facts_check (const char *root, const char *bridge, const char *facts_json, i
   check_id_and_criu (&v, root, facts);
   check_cpu (&v, dirfd, facts);
   check_cgroups (&v, facts);
-  check_rootfs (&v, sie_json_str (facts, "rootfs"), sie_json_str (facts, "rootfs_hash"));
+  if (sie_json_bool (facts, "copy_rootfs"))
+    check_room (&v, root, facts);
+  else
+    check_rootfs (&v, sie_json_str (facts, "rootfs"), sie_json_str (facts, "rootfs_hash"));
   check_paths (&v, facts);
   sie_netfacts_check (facts, bridge, net_violation, &v);
   ret = verdict_finish (&v, out, err);

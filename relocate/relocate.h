@@ -47,6 +47,7 @@ struct sie_relocate_opts
   bool mode_set;         /* --mode given; else post-copy where it works */
   bool test;             /* --test: check eligibility, move nothing */
   bool tcp_established;
+  bool copy_rootfs;      /* send the rootfs rather than find the same one there */
   bool force_architecture; /* --force architecture: the CPU check may fail */
   bool force_memory;       /* --force memory: the memory headroom check may fail */
   uint64_t max_quiesce_us; /* 0: unbounded */
