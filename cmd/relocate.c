@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "relocate/domains.h"
 #include "relocate/duration.h"
 #include "relocate/relocate.h"
 #include "runtime/checkpoint.h"
@@ -21,6 +22,8 @@ enum
   OPT_STATUS,
   OPT_CANCEL,
   OPT_TCP,
+  OPT_DOMAIN,
+  OPT_DOMAINS,
 };
 
 static int
@@ -68,6 +71,8 @@ parse (int argc, char **argv, struct sie_relocate_opts *o, bool *status, bool *c
     { "status", no_argument, NULL, OPT_STATUS },
     { "cancel", no_argument, NULL, OPT_CANCEL },
     { "tcp-established", no_argument, NULL, OPT_TCP },
+    { "domain", required_argument, NULL, OPT_DOMAIN },
+    { "domains", required_argument, NULL, OPT_DOMAINS },
     { NULL, 0, NULL, 0 },
   };
   int c;
@@ -101,6 +106,8 @@ parse (int argc, char **argv, struct sie_relocate_opts *o, bool *status, bool *c
       case OPT_STATUS: *status = true; break;
       case OPT_CANCEL: *cancel = true; break;
       case OPT_TCP: o->tcp_established = true; break;
+      case OPT_DOMAIN: o->domain_name = optarg; break;
+      case OPT_DOMAINS: o->domains_file = optarg; break;
       default:
         return cmd_usage_error (err, "relocate", "unknown option \"%s\"", argv[optind - 1]);
       }
@@ -112,6 +119,7 @@ cmd_relocate (const struct sie_globals *g, int argc, char **argv, const char **i
               sie_error_t *err)
 {
   struct sie_relocate_opts o = { .root = g->root };
+  cleanup_domain struct sie_reloc_domain *domain = NULL;
   bool status = false, cancel = false;
   enum sie_reloc_result r;
 
@@ -136,6 +144,11 @@ cmd_relocate (const struct sie_globals *g, int argc, char **argv, const char **i
   o.dest = argv[optind + 1];
   if (o.auth_file == NULL)
     return sie_error (err, 0, "--auth-file: required (the secret the destination's sie serve knows)");
+  /* A bad domains file or an unknown domain is bad input: refused before
+   * anything is contacted. */
+  if (sie_reloc_domain_of (g->root, o.id, o.domain_name, o.domains_file, &domain, err) < 0)
+    return -1;
+  o.domain = domain;
   if (!o.mode_set)
     o.mode = default_mode ();
   r = sie_relocate (&o, err);

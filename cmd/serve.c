@@ -11,6 +11,7 @@ enum
   OPT_AUTH_FILE,
   OPT_ROOT,
   OPT_MAX_IMAGE,
+  OPT_BRIDGE,
 };
 
 static int
@@ -44,6 +45,7 @@ cmd_serve (const struct sie_globals *g, int argc, char **argv, const char **id, 
     { "auth-file", required_argument, NULL, OPT_AUTH_FILE },
     { "root", required_argument, NULL, OPT_ROOT },
     { "max-image-size", required_argument, NULL, OPT_MAX_IMAGE },
+    { "bridge", required_argument, NULL, OPT_BRIDGE },
     { NULL, 0, NULL, 0 },
   };
   struct sie_serve_opts o = { .root = g->root, .max_image_bytes = 64ULL << 30 };
@@ -56,6 +58,7 @@ cmd_serve (const struct sie_globals *g, int argc, char **argv, const char **id, 
       case OPT_LISTEN: o.listen = optarg; break;
       case OPT_AUTH_FILE: o.auth_file = optarg; break;
       case OPT_ROOT: o.root = optarg; break;
+      case OPT_BRIDGE: o.bridge = optarg; break;
       case OPT_MAX_IMAGE:
         if (parse_size (optarg, &o.max_image_bytes, err) < 0)
           return -1;

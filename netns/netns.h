@@ -111,6 +111,13 @@ int sie_addr_from_text (const char *text, struct sie_addr *a);
 /* addr/prefixlen into buf (INET6_ADDRSTRLEN + 4 bytes is enough). */
 void sie_addr_format (const struct sie_addr *a, char *buf, size_t size);
 
+/* ---- announcing a moved namespace (netns/announce.c) ---- */
+
+/* Gratuitous ARPs for every IPv4 address on every Ethernet link that is up
+ * in netns_fd, in a few rounds: bridges and neighbours learn where the
+ * addresses are now.  Returns how many were sent a round. */
+int sie_netns_announce (int netns_fd, sie_error_t *err);
+
 /* ---- routes (netns/route.c) ---- */
 
 /* family AF_UNSPEC: both.  Every table, as the kernel has them. */

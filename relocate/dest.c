@@ -44,6 +44,7 @@ struct conn
   char *id;       /* after BEGIN */
   yajl_val begin; /* the BEGIN message, kept for config and stdio_modes */
   yajl_val stdio_modes;
+  yajl_val facts; /* the last CHECK's: what the restore re-creates */
   bool bundle_placed; /* <root>/.bundles/<id> is this relocation's to undo */
   bool restored;
   uint64_t budget;
@@ -88,8 +89,10 @@ on_check (struct conn *c, const char *facts, sie_error_t *err)
 {
   cleanup_free char *verdict = NULL;
 
-  if (sie_facts_check (c->o->root, facts, c->imagesfd, &verdict, err) < 0)
+  if (sie_facts_check (c->o->root, c->o->bridge, facts, c->imagesfd, &verdict, err) < 0)
     return -1;
+  yajl_tree_free (c->facts);
+  c->facts = yajl_tree_parse (facts, NULL, 0);
   unlinkat (c->imagesfd, SIE_RELOC_CPUINFO, 0);
   return sie_wire_send (c->sock, SIE_MSG_CHECKED, verdict, strlen (verdict), err);
 }
@@ -217,12 +220,14 @@ put_back_stdio (int saved[3])
 }
 
 /* The restore proper, from the spool's images, with the bundle in its
- * lasting place. */
+ * lasting place; the veths named in the last CHECK's facts become ports
+ * of --bridge. */
 static pid_t
 restore (struct conn *c, yajl_val req, const char *bundle, sie_error_t *err)
 {
   char images[PATH_MAX], work[PATH_MAX];
   struct sie_restore_opts ro = { .detach = true, .bundle = bundle };
+  cleanup_free char **veths = NULL;
   int saved[3];
   pid_t pid = -1;
 
@@ -233,6 +238,10 @@ restore (struct conn *c, yajl_val req, const char *bundle, sie_error_t *err)
   ro.f.tcp_established = req && sie_json_bool (req, "tcp_established");
   ro.f.page_server = req ? sie_json_str (req, "page_server") : NULL;
   ro.f.lazy_pages = ro.f.page_server != NULL;
+  if (c->facts && sie_netfacts_veths (c->facts, &veths, &ro.n_veths) < 0)
+    return sie_error (err, ENOMEM, "veths");
+  ro.veths = veths;
+  ro.veth_bridge = c->o->bridge;
   save_stdio (saved);
   if (stdio_for_restore (c, bundle, err) == 0)
     pid = sie_container_restore (c->o->root, c->id, &ro, err);

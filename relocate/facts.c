@@ -15,6 +15,8 @@
 #include <unistd.h>
 
 #include "cgroups/cgroup.h"
+#include "relocate/cpuflags.h"
+#include "relocate/domains.h"
 #include "relocate/treehash.h"
 #include "runtime/container_state.h"
 #include "runtime/criu_opts.h"
@@ -105,27 +107,50 @@ memory_limit (const struct sie_config *cfg)
   return r && r->memory && r->memory->limit.set && r->memory->limit.v > 0 ? r->memory->limit.v : 0;
 }
 
+static void
+add_flags (struct jout *o, const char *key, const struct sie_cpuflags *f)
+{
+  jout_key_strv (o, key, (const char *const *) f->v, f->n);
+}
+
+/* What the container may use of the CPU: every flag of this host's, or,
+ * in a domain, the domain's ceiling. */
+static void
+add_cpu (struct jout *o, const struct sie_cpuflags *here, const struct sie_reloc_domain *d)
+{
+  add_flags (o, "cpu_flags", here);
+  if (d)
+    {
+      jout_key_str (o, "domain", d->name);
+      add_flags (o, "domain_ceiling", &d->ceiling);
+    }
+}
+
 static int
-write_facts (const struct sie_container_info *info, const char *id, enum sie_reloc_mode mode,
+write_facts (const struct sie_container_info *info, const struct sie_relocate_opts *ro,
              const char *config, char **json, sie_error_t *err)
 {
   cleanup_cgroup struct sie_cgroup *cg = NULL;
+  cleanup_cpuflags struct sie_cpuflags cpu = { 0 };
   const struct sie_namespace *net = sie_config_namespace (info->cfg, SIE_NS_NETWORK);
   char hash[SIE_TREEHASH_HEX];
   struct utsname u;
   struct jout o;
   sie_error_t ignored = NULL;
+  int netfacts;
 
   if (sie_treehash (info->st->rootfs, hash, err) < 0)
     return sie_error_prefix (err, "rootfs");
+  if (sie_cpuflags_read (SIE_CPUINFO, &cpu, err) < 0)
+    return -1;
   if (sie_cgroup_load (info->dirfd, SIE_CGROUP_FILE, &cg, &ignored) < 0)
     sie_error_release (&ignored);
   uname (&u);
   if (jout_init (&o, NULL, err) < 0)
     return -1;
   jout_open (&o);
-  jout_key_str (&o, "id", id);
-  jout_key_int (&o, "mode", mode);
+  jout_key_str (&o, "id", ro->id);
+  jout_key_int (&o, "mode", ro->mode);
   jout_key_str (&o, "config", config);
   jout_key_str (&o, "bundle", info->st->bundle);
   jout_key_str (&o, "rootfs", info->st->rootfs);
@@ -137,34 +162,62 @@ write_facts (const struct sie_container_info *info, const char *id, enum sie_rel
     jout_key_str (&o, "netns", net->path);
   add_controllers (&o, cg);
   add_binds (&o, info->cfg);
+  add_cpu (&o, &cpu, ro->domain);
+  netfacts = sie_netfacts_collect (info, &o, err);
   jout_close (&o);
-  return jout_finish (&o, false, json, err);
+  if (jout_finish (&o, false, json, netfacts < 0 ? NULL : err) < 0)
+    return -1;
+  if (netfacts < 0)
+    {
+      free (*json);
+      *json = NULL;
+    }
+  return netfacts;
 }
 
 int
-sie_facts_collect (const char *root, const char *id, enum sie_reloc_mode mode, char **json,
-                   sie_error_t *err)
+sie_facts_collect (const struct sie_relocate_opts *o, char **json, sie_error_t *err)
 {
   cleanup_info struct sie_container_info info = { .dirfd = -1 };
   cleanup_free char *config = NULL;
   size_t len;
 
-  if (sie_container_info_load (root, id, false, &info, err) < 0)
+  if (sie_container_info_load (o->root, o->id, false, &info, err) < 0)
     return -1;
   if (info.st == NULL || info.cfg == NULL)
     return sie_error (err, 0, "container state is incomplete");
   if (sie_read_file_at (info.dirfd, SIE_CONFIG_FILE, 16 << 20, &config, &len, err) < 0)
     return -1;
-  return write_facts (&info, id, mode, config, json, err);
+  return write_facts (&info, o, config, json, err);
 }
 
-/* ---- the destination's side ---- */
+/* ---- verdicts: {"violations": [{"check", "detail"}, ...]} ---- */
 
 struct verdict
 {
   struct jout o;
   int n;
 };
+
+static int
+verdict_open (struct verdict *v, sie_error_t *err)
+{
+  v->n = 0;
+  if (jout_init (&v->o, NULL, err) < 0)
+    return -1;
+  jout_open (&v->o);
+  jout_key (&v->o, "violations");
+  jout_array (&v->o);
+  return 0;
+}
+
+static int
+verdict_finish (struct verdict *v, char **out, sie_error_t *err)
+{
+  jout_end (&v->o);
+  jout_close (&v->o);
+  return jout_finish (&v->o, false, out, err);
+}
 
 static void
 violation (struct verdict *v, const char *check, const char *fmt, ...)
@@ -173,21 +226,128 @@ violation (struct verdict *v, const char *check, const char *fmt, ...)
 static void
 violation (struct verdict *v, const char *check, const char *fmt, ...)
 {
-  char detail[1024];
+  cleanup_free char *detail = NULL;
   va_list ap;
 
+  /* vasprintf: a list of missing CPU flags can be long */
   va_start (ap, fmt);
-  vsnprintf (detail, sizeof detail, fmt, ap);
+  if (vasprintf (&detail, fmt, ap) < 0)
+    detail = NULL;
   va_end (ap);
   jout_open (&v->o);
   jout_key_str (&v->o, "check", check);
-  jout_key_str (&v->o, "detail", detail);
+  jout_key_str (&v->o, "detail", detail ? detail : "(out of memory)");
   jout_close (&v->o);
   v->n++;
 }
 
+/* ---- the source's own check ---- */
+
+/* z/VM's rule: a guest in a domain moves only between its members. */
 static void
-check_cpu (struct verdict *v, int dirfd)
+check_domain (struct verdict *v, const struct sie_reloc_domain *d, const char *dest)
+{
+  cleanup_free char *members = NULL;
+  sie_error_t e = NULL;
+
+  if (d == NULL || sie_reloc_domain_has_member (d, dest))
+    return;
+  if (sie_reloc_domain_format_members (d, &members, &e) < 0)
+    sie_error_release (&e);
+  violation (v, "domain", "%s is not a member of relocation domain %s (its members: %s)", dest,
+             d->name, members ? members : "?");
+}
+
+int
+sie_facts_check_source (const struct sie_relocate_opts *o, char **out, sie_error_t *err)
+{
+  struct verdict v;
+
+  if (verdict_open (&v, err) < 0)
+    return -1;
+  check_domain (&v, o->domain, o->dest);
+  return verdict_finish (&v, out, err);
+}
+
+/* ---- the destination's side ---- */
+
+/* The flag names the source sent under key. */
+static int
+facts_flags (yajl_val facts, const char *key, struct sie_cpuflags *out, sie_error_t *err)
+{
+  const char *path[] = { key, NULL };
+  yajl_val a = yajl_tree_get (facts, path, yajl_t_array);
+  cleanup_free const char **names = NULL;
+
+  if (a == NULL)
+    return sie_error (err, 0, "the source sent no %s", key);
+  names = calloc (a->u.array.len + 1, sizeof *names);
+  if (names == NULL)
+    return sie_error (err, ENOMEM, "%s", key);
+  for (size_t i = 0; i < a->u.array.len; i++)
+    if ((names[i] = YAJL_GET_STRING (a->u.array.values[i])) == NULL)
+      return sie_error (err, 0, "%s: expected an array of strings", key);
+  return sie_cpuflags_from_names (names, a->u.array.len, out, err);
+}
+
+/* need − here, as names; NULL when nothing is missing. */
+static int
+missing_names (const struct sie_cpuflags *need, const struct sie_cpuflags *here, char **out,
+               sie_error_t *err)
+{
+  cleanup_cpuflags struct sie_cpuflags missing = { 0 };
+
+  *out = NULL;
+  if (sie_cpuflags_diff (need, here, &missing, err) < 0)
+    return -1;
+  return missing.n ? sie_cpuflags_format (&missing, out, err) : 0;
+}
+
+/* Every flag the container may use must be here: its domain's ceiling
+ * when it is in one, else every flag of the source's CPU.  A source that
+ * sends no flags (an older sie) gets CRIU's check alone. */
+static void
+check_cpu_flags (struct verdict *v, yajl_val facts, const struct sie_cpuflags *here)
+{
+  const char *domain = sie_json_str (facts, "domain");
+  const char *key = domain ? "domain_ceiling" : "cpu_flags";
+  const char *path[] = { "cpu_flags", NULL };
+  cleanup_cpuflags struct sie_cpuflags need = { 0 };
+  cleanup_free char *names = NULL;
+  sie_error_t e = NULL;
+
+  if (domain == NULL && yajl_tree_get (facts, path, yajl_t_any) == NULL)
+    return;
+  if (facts_flags (facts, key, &need, &e) < 0 || missing_names (&need, here, &names, &e) < 0)
+    {
+      violation (v, "cpu", "the source's CPU flags: %s", e->msg);
+      sie_error_release (&e);
+    }
+  else if (names && domain)
+    violation (v, "cpu",
+               "this host lacks CPU features the container may use (relocation domain %s): %s",
+               domain, names);
+  else if (names)
+    violation (v, "cpu", "this host lacks CPU features the container may use: %s", names);
+}
+
+/* The source's flags this host lacks, to name them when CRIU's check fails. */
+static char *
+source_flags_missing (yajl_val facts, const struct sie_cpuflags *here)
+{
+  cleanup_cpuflags struct sie_cpuflags src = { 0 };
+  sie_error_t e = NULL;
+  char *names = NULL;
+
+  if (here && (facts_flags (facts, "cpu_flags", &src, &e) < 0
+               || missing_names (&src, here, &names, &e) < 0))
+    sie_error_release (&e);
+  return names;
+}
+
+/* CRIU's own comparison of the two CPUs (CPUID, FPU state), second. */
+static void
+check_criu_cpu (struct verdict *v, int dirfd, yajl_val facts, const struct sie_cpuflags *here)
 {
   CriuResp *resp = NULL;
   sie_error_t e = NULL;
@@ -195,10 +355,32 @@ check_cpu (struct verdict *v, int dirfd)
   if (criu_request (CRIU_REQ_TYPE__CPUINFO_CHECK, dirfd, &resp, &e) < 0)
     violation (v, "cpu", "cannot run CRIU's CPU check here: %s", e->msg);
   else if (!resp->success)
-    violation (v, "cpu", "this host lacks CPU features the container may use (criu cpuinfo check)");
+    {
+      cleanup_free char *names = source_flags_missing (facts, here);
+      violation (v, "cpu",
+                 "this host lacks CPU features the container may use (criu cpuinfo check)%s%s",
+                 names ? ": " : "", names ? names : "");
+    }
   if (resp)
     criu_resp__free_unpacked (resp, NULL);
   sie_error_release (&e);
+}
+
+static void
+check_cpu (struct verdict *v, int dirfd, yajl_val facts)
+{
+  cleanup_cpuflags struct sie_cpuflags here = { 0 };
+  sie_error_t e = NULL;
+  bool have = sie_cpuflags_read (SIE_CPUINFO, &here, &e) == 0;
+
+  if (have)
+    check_cpu_flags (v, facts, &here);
+  else
+    {
+      violation (v, "cpu", "cannot read this host's CPU flags: %s", e->msg);
+      sie_error_release (&e);
+    }
+  check_criu_cpu (v, dirfd, facts, have ? &here : NULL);
 }
 
 static void
@@ -308,32 +490,37 @@ check_id_and_criu (struct verdict *v, const char *root, yajl_val facts)
     violation (v, "criu", "CRIU here (%lld) is older than the source's (%lld)", have, want);
 }
 
+static void
+net_violation (void *data, const char *check, const char *detail)
+{
+  violation (data, check, "%s", detail);
+}
+
 int
-sie_facts_check (const char *root, const char *facts_json, int dirfd, char **out, sie_error_t *err)
+sie_facts_check (const char *root, const char *bridge, const char *facts_json, int dirfd,
+                 char **out, sie_error_t *err)
 {
   yajl_val facts = yajl_tree_parse (facts_json, NULL, 0);
-  struct verdict v = { .n = 0 };
+  struct verdict v;
+  int ret;
 
   if (facts == NULL || !YAJL_IS_OBJECT (facts))
     {
       yajl_tree_free (facts);
       return sie_error (err, 0, "the source's facts do not parse");
     }
-  if (jout_init (&v.o, NULL, err) < 0)
+  if (verdict_open (&v, err) < 0)
     {
       yajl_tree_free (facts);
       return -1;
     }
-  jout_open (&v.o);
-  jout_key (&v.o, "violations");
-  jout_array (&v.o);
   check_id_and_criu (&v, root, facts);
-  check_cpu (&v, dirfd);
+  check_cpu (&v, dirfd, facts);
   check_cgroups (&v, facts);
   check_rootfs (&v, sie_json_str (facts, "rootfs"), sie_json_str (facts, "rootfs_hash"));
   check_paths (&v, facts);
-  jout_end (&v.o);
-  jout_close (&v.o);
+  sie_netfacts_check (facts, bridge, net_violation, &v);
+  ret = verdict_finish (&v, out, err);
   yajl_tree_free (facts);
-  return jout_finish (&v.o, false, out, err);
+  return ret;
 }

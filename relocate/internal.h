@@ -17,15 +17,32 @@ uint64_t sie_now_us (void);
 
 /* ---- facts.c: eligibility ---- */
 
-/* The source's facts about container id, as a JSON object (malloc'd). */
-int sie_facts_collect (const char *root, const char *id, enum sie_reloc_mode mode, char **json,
-                       sie_error_t *err);
+/* The source's facts about container o->id, as a JSON object (malloc'd). */
+int sie_facts_collect (const struct sie_relocate_opts *o, char **json, sie_error_t *err);
+/* What the source itself checks (the destination's membership in the
+ * container's domain): a verdict like the destination's. */
+int sie_facts_check_source (const struct sie_relocate_opts *o, char **verdict, sie_error_t *err);
 /* CRIU's cpuinfo image of this host, written into dirfd. */
 int sie_facts_cpuinfo_dump (int dirfd, sie_error_t *err);
 /* The destination's verdict: a JSON object {"violations": [...]}.  dirfd
  * holds the source's cpuinfo image. */
-int sie_facts_check (const char *root, const char *facts_json, int dirfd, char **verdict,
-                     sie_error_t *err);
+int sie_facts_check (const char *root, const char *bridge, const char *facts_json, int dirfd,
+                     char **verdict, sie_error_t *err);
+
+/* ---- netfacts.c: the network part of eligibility ---- */
+
+struct jout;
+struct sie_container_info;
+typedef void (*sie_violation_fn) (void *data, const char *check, const char *detail);
+
+/* Adds "veths", "fixed_devices" and "addresses" of the container's own
+ * network namespace to the facts (nothing for a namespace joined by path). */
+int sie_netfacts_collect (const struct sie_container_info *info, struct jout *o, sie_error_t *err);
+/* At the destination, whose relocated veths become ports of bridge (NULL:
+ * none configured). */
+void sie_netfacts_check (yajl_val facts, const char *bridge, sie_violation_fn fn, void *data);
+/* The veth names of the facts; *names (free it) points into facts. */
+int sie_netfacts_veths (yajl_val facts, char ***names, size_t *n);
 
 /* ---- spool.c: the destination's files under its root ---- */
 
@@ -81,6 +98,7 @@ struct sie_xfer_progress
 {
   uint64_t bytes;
   uint64_t files;
+  uint64_t pages; /* of memory: the bytes of CRIU's pages-*.img over the page size */
   /* Called between chunks; a negative return stops the transfer. */
   int (*tick) (void *data, sie_error_t *err);
   void *data;
@@ -110,6 +128,7 @@ struct sie_reloc_status
   const char *stage;
   uint64_t bytes;
   uint64_t files;
+  uint64_t pages;
   uint64_t started_us;
 };
 int sie_reloc_status_write (int dirfd, const struct sie_reloc_status *s, sie_error_t *err);

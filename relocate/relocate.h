@@ -35,6 +35,8 @@ enum sie_reloc_result
 
 const char *sie_reloc_result_name (enum sie_reloc_result r);
 
+struct sie_reloc_domain; /* relocate/domains.h */
+
 struct sie_relocate_opts
 {
   const char *root;
@@ -49,6 +51,11 @@ struct sie_relocate_opts
   bool force_memory;       /* --force memory: the memory headroom check may fail */
   uint64_t max_quiesce_us; /* 0: unbounded */
   uint64_t max_total_us;   /* 0: unbounded */
+  const char *domain_name;  /* --domain: wins over the container's annotation */
+  const char *domains_file; /* --domains; NULL: SIE_RELOC_DOMAINS_FILE */
+  /* The container's relocation domain (sie_reloc_domain_of), NULL when it
+   * is in none: the destination must be a member and have the ceiling. */
+  const struct sie_reloc_domain *domain;
 };
 
 /* Returns the result; err is set for anything but COMPLETED (and for a
@@ -68,6 +75,7 @@ struct sie_serve_opts
   const char *root;
   const char *listen;
   const char *auth_file;
+  const char *bridge;    /* relocated containers' veths become its ports */
   uint64_t max_image_bytes;
 };
 

@@ -24,6 +24,7 @@
 #include "cgroups/cgroup.h"
 #include "cgroups/freezer.h"
 #include "relocate/duration.h"
+#include "netns/netdevices.h"
 #include "relocate/wire.h"
 #include "runtime/container.h"
 #include "runtime/criu_opts.h"
@@ -52,7 +53,7 @@ struct src
   int sock;
   int workfd;
   struct sie_reloc_status st;
-  uint64_t freeze_us, quiesce_us;
+  uint64_t freeze_us, quiesce_us, restore_sent_us;
   bool restored;
   char page_server[128];
   enum sie_reloc_result result;
@@ -165,31 +166,20 @@ exchange (struct src *s, uint32_t type, const char *json, uint32_t want, char **
   return 0;
 }
 
-/* Sends this host's CPU description and the facts; every violation the
- * destination names is printed, and the first one is the error. */
+/* Prints every violation of a verdict; the first one not forced past
+ * becomes the error. */
 static int
-check_eligibility (struct src *s, sie_error_t *err)
+report_violations (struct src *s, const char *verdict, int ret, sie_error_t *err)
 {
-  cleanup_free char *facts = NULL, *verdict = NULL;
-  struct sie_xfer_progress p = { 0 };
   const char *path[] = { "violations", NULL };
-  yajl_val v, vs;
-  int ret = 0;
+  yajl_val v = yajl_tree_parse (verdict, NULL, 0);
+  yajl_val vs = v ? yajl_tree_get (v, path, yajl_t_array) : NULL;
 
-  if (sie_facts_cpuinfo_dump (s->workfd, err) < 0
-      || sie_facts_collect (s->o->root, s->o->id, s->o->mode, &facts, err) < 0)
-    return fail (s, SIE_RELOC_INTERNAL, err, "%s", (*err)->msg);
-  if (sie_xfer_send_file (s->sock, s->workfd, SIE_RELOC_CPUINFO, &p, err) < 0)
-    return wire_failed (s, err);
-  unlinkat (s->workfd, SIE_RELOC_CPUINFO, 0);
-  if (exchange (s, SIE_MSG_CHECK, facts, SIE_MSG_CHECKED, &verdict, err) < 0)
-    return -1;
-  v = yajl_tree_parse (verdict, NULL, 0);
-  vs = v ? yajl_tree_get (v, path, yajl_t_array) : NULL;
   for (size_t i = 0; vs && i < vs->u.array.len; i++)
     {
       const char *check = sie_json_str (vs->u.array.values[i], "check");
       const char *detail = sie_json_str (vs->u.array.values[i], "detail");
+      /* `domain` is never forced: z/VM does not let a guest leave its domain. */
       if ((s->o->force_architecture && strcmp (check, "cpu") == 0)
           || (s->o->force_memory && strcmp (check, "memory") == 0))
         {
@@ -198,10 +188,30 @@ check_eligibility (struct src *s, sie_error_t *err)
         }
       fprintf (stderr, "relocate %s: eligibility violation: %s: %s\n", s->o->id, check, detail);
       if (ret == 0)
-        ret = fail (s, SIE_RELOC_ELIGIBILITY, err, "eligibility violation: %s: %s", check, detail);
+        ret = fail (s, SIE_RELOC_ELIGIBILITY, err, "%s: %s", check, detail);
     }
   yajl_tree_free (v);
   return ret;
+}
+
+/* Sends this host's CPU description and the facts; every violation, the
+ * source's own (domain membership) and those the destination names, is
+ * printed, and the first one is the error. */
+static int
+check_eligibility (struct src *s, sie_error_t *err)
+{
+  cleanup_free char *facts = NULL, *verdict = NULL, *own = NULL;
+  struct sie_xfer_progress p = { 0 };
+
+  if (sie_facts_cpuinfo_dump (s->workfd, err) < 0 || sie_facts_collect (s->o, &facts, err) < 0
+      || sie_facts_check_source (s->o, &own, err) < 0)
+    return fail (s, SIE_RELOC_INTERNAL, err, "%s", (*err)->msg);
+  if (sie_xfer_send_file (s->sock, s->workfd, SIE_RELOC_CPUINFO, &p, err) < 0)
+    return wire_failed (s, err);
+  unlinkat (s->workfd, SIE_RELOC_CPUINFO, 0);
+  if (exchange (s, SIE_MSG_CHECK, facts, SIE_MSG_CHECKED, &verdict, err) < 0)
+    return -1;
+  return report_violations (s, verdict, report_violations (s, own, 0, err), err);
 }
 
 /* CRIU hands the restored init files of the same type and mode in place
@@ -245,13 +255,14 @@ send_begin (struct src *s, sie_error_t *err)
   return exchange (s, SIE_MSG_BEGIN, doc, SIE_MSG_OK, NULL, err);
 }
 
-static int restored (struct src *s, sie_error_t *err);
+static int restored (struct src *s, const char *reply, sie_error_t *err);
 
 /* The destination restores; the frozen phase ends when it answers. */
 static int
 restore_there (struct src *s, sie_error_t *err)
 {
   struct sie_xfer_progress p = { .tick = check_bounds, .data = s };
+  cleanup_free char *reply = NULL;
   char req[256];
 
   show (s, "transfer");
@@ -260,6 +271,7 @@ restore_there (struct src *s, sie_error_t *err)
     return s->result == SIE_RELOC_COMPLETED ? wire_failed (s, err) : -1;
   s->st.bytes = p.bytes;
   s->st.files = p.files;
+  s->st.pages = p.pages;
   if (check_bounds (s, err) < 0)
     return -1;
   show (s, "restore");
@@ -269,18 +281,36 @@ restore_there (struct src *s, sie_error_t *err)
   /* post-copy: the destination's restore faults its memory in from CRIU's
    * page server, which serves only once this notification is answered, so
    * the answer to RESTORE is read after the dump. */
+  s->restore_sent_us = sie_now_us ();
   if (s->o->mode == SIE_RELOC_POST_COPY)
     return sie_wire_send (s->sock, SIE_MSG_RESTORE, req, strlen (req), err) < 0 ? wire_failed (s, err) : 0;
-  if (exchange (s, SIE_MSG_RESTORE, req, SIE_MSG_RESTORED, NULL, err) < 0)
+  if (exchange (s, SIE_MSG_RESTORE, req, SIE_MSG_RESTORED, &reply, err) < 0)
     return -1;
-  return restored (s, err);
+  return restored (s, reply, err);
+}
+
+/* The container was frozen from the dump's start until it resumed at the
+ * destination: until RESTORE went out plus the destination's own measure
+ * of its restore ("restore_us", its clock, so no clocks need agree).  In
+ * post-copy the answer is read only after the last page has gone, so the
+ * time it arrives would over-state. */
+static uint64_t
+frozen_time (struct src *s, const char *reply)
+{
+  yajl_val v = reply ? yajl_tree_parse (reply, NULL, 0) : NULL;
+  long long restore_us = v ? sie_json_int (v, "restore_us", -1) : -1;
+
+  yajl_tree_free (v);
+  if (restore_us < 0)
+    return sie_now_us () - s->freeze_us;
+  return s->restore_sent_us - s->freeze_us + (uint64_t) restore_us;
 }
 
 static int
-restored (struct src *s, sie_error_t *err)
+restored (struct src *s, const char *reply, sie_error_t *err)
 {
   s->restored = true;
-  s->quiesce_us = sie_now_us () - s->freeze_us;
+  s->quiesce_us = frozen_time (s, reply);
   /* Measured, not estimated: over the bound, the move is undone (in
    * post-copy the source is gone by now: the bound held up to RESTORE). */
   if (s->o->mode != SIE_RELOC_POST_COPY && s->o->max_quiesce_us
@@ -299,6 +329,9 @@ on_notify (void *data, const char *script, pid_t pid, int fd, sie_error_t *err)
   (void) pid;
   if (fd >= 0)
     close (fd);
+  /* CRIU's last word before it freezes the container */
+  if (strcmp (script, "pre-dump") == 0)
+    s->freeze_us = sie_now_us ();
   if (strcmp (script, moment) != 0)
     return 0;
   if (check_bounds (s, err) < 0)
@@ -336,7 +369,7 @@ pick_page_server (struct src *s, sie_error_t *err)
 }
 
 static int
-recv_restored (struct src *s, sie_error_t *err)
+recv_restored (struct src *s, char **reply, sie_error_t *err)
 {
   cleanup_free char *data = NULL;
   uint32_t type;
@@ -346,13 +379,25 @@ recv_restored (struct src *s, sie_error_t *err)
     return wire_failed (s, err);
   if (type != SIE_MSG_RESTORED)
     return fail (s, SIE_RELOC_INTERNAL, err, "the destination could not restore: %s", data);
+  *reply = move_ptr (data);
   return 0;
+}
+
+/* CRIU's count, which includes the pages its page server sent (post-copy). */
+static void
+count_pages (struct src *s)
+{
+  uint64_t pages;
+
+  if (sie_criu_dump_pages (s->workfd, &pages, NULL) == 0)
+    s->st.pages = pages;
 }
 
 static int
 move (struct src *s, sie_error_t *err)
 {
   char images[4096];
+  cleanup_free char *reply = NULL;
   struct sie_checkpoint_opts co = { .status_fd = -1 };
 
   snprintf (images, sizeof images, "%s/%s/%s", s->o->root, s->o->id, WORK_DIR);
@@ -377,12 +422,13 @@ move (struct src *s, sie_error_t *err)
         s->result = SIE_RELOC_INTERNAL;
       return -1;
     }
+  count_pages (s);
   if (s->o->mode != SIE_RELOC_POST_COPY)
     return 0;
   /* every page has gone; the restore's answer waits */
-  if (recv_restored (s, err) < 0)
+  if (recv_restored (s, &reply, err) < 0)
     return -1;
-  return restored (s, err);
+  return restored (s, reply, err);
 }
 
 /* After a failure: the destination drops what it has, the source runs on
@@ -404,6 +450,18 @@ abort_both (struct src *s)
     }
 }
 
+/* The container's own network namespace went with it, devices and
+ * addresses: delete must not bring its netDevices back here, where they
+ * would answer for addresses that now live at the destination. */
+static void
+forget_moved_devices (struct src *s)
+{
+  const struct sie_namespace *ns = sie_config_namespace (s->info.cfg, SIE_NS_NETWORK);
+
+  if (ns && ns->path == NULL)
+    unlinkat (s->info.dirfd, SIE_NETDEVICES_FILE, 0);
+}
+
 /* The source's processes are gone (CRIU ended them after the move); what
  * is left of the container here goes too. */
 static int
@@ -416,6 +474,7 @@ commit (struct src *s, sie_error_t *err)
   sie_reloc_status_remove (s->info.dirfd);
   sie_remove_tree_at (s->info.dirfd, WORK_DIR, &ignored);
   sie_error_release (&ignored);
+  forget_moved_devices (s);
   sie_container_info_release (&s->info);
   return sie_container_delete (s->o->root, s->o->id, true, err);
 }
@@ -455,6 +514,7 @@ log_result (struct src *s, const sie_error_t *err)
   if (*err)
     jout_key_str (&o, "message", (*err)->msg);
   jout_key_int (&o, "bytes", (long long) s->st.bytes);
+  jout_key_int (&o, "pages", (long long) s->st.pages);
   jout_key_int (&o, "frozen_us", (long long) s->quiesce_us);
   jout_key_int (&o, "total_us", (long long) (sie_now_us () - s->st.started_us));
   jout_close (&o);
@@ -495,6 +555,26 @@ open_work (struct src *s, sie_error_t *err)
   return s->workfd < 0 ? fail (s, SIE_RELOC_INTERNAL, err, "open %s", WORK_DIR) : 0;
 }
 
+/* Pre-copy's rounds need soft-dirty tracking (CRIU's mem_track); asked of
+ * CRIU, so the answer is this kernel's. */
+static int
+refuse_pre_copy (struct src *s, sie_error_t *err)
+{
+  CriuFeatures want = CRIU_FEATURES__INIT, *got = NULL;
+  bool tracked;
+
+  want.has_mem_track = want.mem_track = true;
+  if (sie_criu_features (&want, &got, err) < 0)
+    return fail (s, SIE_RELOC_INTERNAL, err, "%s", (*err)->msg);
+  tracked = got->has_mem_track && got->mem_track;
+  criu_features__free_unpacked (got, NULL);
+  if (!tracked)
+    return fail (s, SIE_RELOC_ELIGIBILITY, err,
+                 "pre-copy: this kernel has no soft-dirty memory tracking (CONFIG_MEM_SOFT_DIRTY)");
+  return fail (s, SIE_RELOC_INTERNAL, err,
+               "pre-copy: not implemented yet; use post-copy or stop-copy");
+}
+
 static int
 run (struct src *s, sie_error_t *err)
 {
@@ -504,8 +584,7 @@ run (struct src *s, sie_error_t *err)
     return fail (s, SIE_RELOC_INTERNAL, err, "cannot relocate a container in the %s state",
                  sie_status_name (s->info.status));
   if (s->o->mode == SIE_RELOC_PRE_COPY)
-    return fail (s, SIE_RELOC_ELIGIBILITY, err,
-                 "eligibility violation: pre-copy: this kernel has no soft-dirty memory tracking");
+    return refuse_pre_copy (s, err);
   if (open_work (s, err) < 0 || connect_dest (s, err) < 0)
     return -1;
   show (s, "check");

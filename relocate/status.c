@@ -62,6 +62,7 @@ sie_reloc_status_write (int dirfd, const struct sie_reloc_status *s, sie_error_t
   jout_key_str (&o, "stage", s->stage);
   jout_key_int (&o, "bytes", (long long) s->bytes);
   jout_key_int (&o, "files", (long long) s->files);
+  jout_key_int (&o, "pages", (long long) s->pages);
   jout_key_int (&o, "elapsed_ms", (long long) ((sie_now_us () - s->started_us) / 1000));
   jout_close (&o);
   if (jout_finish (&o, true, &doc, err) < 0)
@@ -101,9 +102,10 @@ load_status (const char *root, const char *id)
 static void
 print_status (yajl_val v)
 {
-  printf ("%-20s %-22s %-10s %-12s %10.1f MiB %6lld files %8.1f s\n", sie_json_str (v, "id"),
-          sie_json_str (v, "destination"), sie_json_str (v, "mode"), sie_json_str (v, "stage"),
-          sie_json_int (v, "bytes", 0) / 1048576.0, sie_json_int (v, "files", 0),
+  printf ("%-20s %-22s %-10s %-12s %10.1f MiB %8lld pages %6lld files %8.1f s\n",
+          sie_json_str (v, "id"), sie_json_str (v, "destination"), sie_json_str (v, "mode"),
+          sie_json_str (v, "stage"), sie_json_int (v, "bytes", 0) / 1048576.0,
+          sie_json_int (v, "pages", 0), sie_json_int (v, "files", 0),
           sie_json_int (v, "elapsed_ms", 0) / 1000.0);
 }
 

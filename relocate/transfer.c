@@ -37,6 +37,23 @@ send_begin (int sock, const char *name, uint64_t size, sie_error_t *err)
   return sie_wire_send (sock, SIE_MSG_FILE_BEGIN, doc, strlen (doc), err);
 }
 
+/* CRIU's memory images: pages-<n>.img */
+static bool
+is_pages (const char *name)
+{
+  size_t n = strlen (name);
+  return strncmp (name, "pages-", 6) == 0 && n > 10 && strcmp (name + n - 4, ".img") == 0;
+}
+
+static long
+page_size (void)
+{
+  static long size;
+  if (size == 0)
+    size = sysconf (_SC_PAGESIZE);
+  return size;
+}
+
 int
 sie_xfer_send_file (int sock, int dirfd, const char *name, struct sie_xfer_progress *p,
                     sie_error_t *err)
@@ -57,6 +74,8 @@ sie_xfer_send_file (int sock, int dirfd, const char *name, struct sie_xfer_progr
       if (sie_wire_send (sock, SIE_MSG_FILE_DATA, buf, (size_t) n, err) < 0)
         return -1;
       p->bytes += (uint64_t) n;
+      if (is_pages (name))
+        p->pages += (uint64_t) n / (uint64_t) page_size ();
       if (p->tick && p->tick (p->data, err) < 0)
         return -1;
     }

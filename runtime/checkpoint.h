@@ -4,6 +4,7 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "util/error.h"
@@ -58,6 +59,12 @@ struct sie_restore_opts
   const char *pid_file;
   const char *lsm_profile;
   const char *lsm_mount_context;
+  /* A relocated container's own network namespace: CRIU creates the outer
+   * end of each of these veth devices (names inside) on this host, as a
+   * port of veth_bridge, and once it runs its addresses are announced. */
+  const char *veth_bridge;
+  char *const *veths;
+  size_t n_veths;
   bool tcp_close;
   bool detach;
   bool no_pivot;
@@ -80,5 +87,7 @@ int sie_criu_parse_page_server (const char *s, char **addr, int *port, sie_error
 /* CRIU's stats file (stats-dump or stats-restore) in dirfd as one line of
  * JSON on stdout. */
 int sie_criu_print_stats (int dirfd, const char *name, sie_error_t *err);
+/* The pages of memory a dump wrote or left to lazy pages (stats-dump in dirfd). */
+int sie_criu_dump_pages (int dirfd, uint64_t *pages, sie_error_t *err);
 
 #endif

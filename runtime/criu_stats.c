@@ -35,8 +35,8 @@ print_restore (const RestoreStatsEntry *r)
           (unsigned long long) r->pages_skipped_cow, (unsigned long long) r->pages_restored);
 }
 
-int
-sie_criu_print_stats (int dirfd, const char *name, sie_error_t *err)
+static StatsEntry *
+load_stats (int dirfd, const char *name, sie_error_t *err)
 {
   cleanup_free char *data = NULL;
   size_t len;
@@ -44,15 +44,37 @@ sie_criu_print_stats (int dirfd, const char *name, sie_error_t *err)
   StatsEntry *e;
 
   if (sie_read_file_at (dirfd, name, 1 << 20, &data, &len, err) < 0)
-    return sie_error_prefix (err, "--print-stats");
+    return NULL;
   if (len < sizeof head)
-    return sie_error (err, 0, "--print-stats: %s is truncated", name);
+    return sie_error (err, 0, "%s is truncated", name), NULL;
   memcpy (head, data, sizeof head);
   if (head[0] != IMG_SERVICE_MAGIC || head[1] != STATS_MAGIC || head[2] > len - sizeof head)
-    return sie_error (err, 0, "--print-stats: %s is not a CRIU stats image", name);
+    return sie_error (err, 0, "%s is not a CRIU stats image", name), NULL;
   e = stats_entry__unpack (NULL, head[2], (const uint8_t *) data + sizeof head);
   if (e == NULL)
-    return sie_error (err, 0, "--print-stats: %s does not decode", name);
+    sie_error (err, 0, "%s does not decode", name);
+  return e;
+}
+
+int
+sie_criu_dump_pages (int dirfd, uint64_t *pages, sie_error_t *err)
+{
+  StatsEntry *e = load_stats (dirfd, "stats-dump", err);
+
+  if (e == NULL)
+    return -1;
+  *pages = e->dump ? e->dump->pages_written + e->dump->pages_lazy : 0;
+  stats_entry__free_unpacked (e, NULL);
+  return 0;
+}
+
+int
+sie_criu_print_stats (int dirfd, const char *name, sie_error_t *err)
+{
+  StatsEntry *e = load_stats (dirfd, name, err);
+
+  if (e == NULL)
+    return sie_error_prefix (err, "--print-stats");
   printf ("{");
   if (e->dump)
     print_dump (e->dump);

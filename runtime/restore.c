@@ -18,6 +18,7 @@
 #include <yajl/yajl_tree.h>
 
 #include "cgroups/cgroup.h"
+#include "netns/netns.h"
 #include "runtime/bundle.h"
 #include "runtime/container.h"
 #include "runtime/container_state.h"
@@ -200,6 +201,36 @@ add_external_ns (struct restore_ctx *c, enum sie_ns_type type, const char *key, 
   return 0;
 }
 
+/* The outer end's name on this host: short enough for IFNAMSIZ, and the
+ * same for the same container and device, so a retry finds its own. */
+static void
+veth_outer_name (const char *id, const char *inner, char *buf, size_t size)
+{
+  uint32_t h = 2166136261u; /* FNV-1a */
+
+  for (const char *p = id; *p; p++)
+    h = (h ^ (unsigned char) *p) * 16777619u;
+  h = (h ^ '/') * 16777619u;
+  for (const char *p = inner; *p; p++)
+    h = (h ^ (unsigned char) *p) * 16777619u;
+  snprintf (buf, size, "sie%08x", h);
+}
+
+static int
+add_veths (struct restore_ctx *c, sie_error_t *err)
+{
+  for (size_t i = 0; i < c->o->n_veths; i++)
+    {
+      char outer[IFNAMSIZ], ext[128];
+
+      veth_outer_name (c->id, c->o->veths[i], outer, sizeof outer);
+      snprintf (ext, sizeof ext, "veth[%s]:%s@%s", c->o->veths[i], outer, c->o->veth_bridge);
+      if (sie_criu_add_external (&c->req, ext, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
 /* The init's stdio pipes, and files from outside the container, are the
  * caller's to provide again: CRIU is told to use sie's own fds 0-2 in
  * their place (runc's descriptors.json). */
@@ -254,6 +285,8 @@ build_request (struct restore_ctx *c, sie_error_t *err)
       return -1;
   if (add_external_ns (c, SIE_NS_NETWORK, "extRootNetNS", err) < 0
       || add_external_ns (c, SIE_NS_PID, "extRootPidNS", err) < 0)
+    return -1;
+  if (add_veths (c, err) < 0)
     return -1;
   return add_stdio (c, err);
 }
@@ -344,6 +377,23 @@ run_criu (struct restore_ctx *c, sie_error_t *err)
   return ret;
 }
 
+/* Best effort: the container runs either way, and the network learns
+ * its new place at its next packet. */
+static void
+announce (struct restore_ctx *c)
+{
+  char path[64];
+  sie_error_t e = NULL;
+  cleanup_close int fd = -1;
+
+  snprintf (path, sizeof path, "/proc/%d/ns/net", c->pid);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || sie_netns_announce (fd, &e) < 0)
+    sie_log_warning ("restore %s: could not announce its addresses: %s", c->id,
+                  e ? e->msg : strerror (errno));
+  sie_error_release (&e);
+}
+
 static int
 build (struct restore_ctx *c, sie_error_t *err)
 {
@@ -372,6 +422,8 @@ build (struct restore_ctx *c, sie_error_t *err)
   unbind_root (c);
   if (save_state (c, true, err) < 0)
     return -1;
+  if (c->o->n_veths > 0)
+    announce (c);
   if (c->o->pid_file && sie_write_pid_file (c->o->pid_file, c->pid, err) < 0)
     return -1;
   if (c->o->f.print_stats && sie_criu_print_stats (c->req.work_fd, "stats-restore", err) < 0)

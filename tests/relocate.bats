@@ -95,3 +95,74 @@ setup () { relocate_setup; }
   assert_failure
   assert_output_match "readable by group or others"
 }
+
+tcp_move ()
+{
+  local a b
+  make_lan
+  start_daemon --bridge br0
+  tcp_counter_container
+  client_connect
+  a=$(client_ask) || fail "no answer before the move"
+  [ "$a" -gt 0 ] || fail "answer before the move: $a"
+  run relocate --tcp-established --mode "$1" "$ID" "$DEST"
+  assert_success
+  b=$(client_ask) || fail "the connection did not survive the move: $(cat "$TEST_DIR/answers")"
+  [ "$b" -gt "$a" ] || fail "the count went from $a to $b"
+  assert_moved
+  ip -n "$HB" -o link show master br0 | grep -q 'sie[0-9a-f]\{8\}' || fail "no port for the container on B's bridge"
+  ! ip -n "$HA" link show vc0 2> /dev/null || fail "the source brought vc0 back"
+}
+
+@test "relocate --tcp-established --mode stop-copy: a client's connection survives, the count goes on" {
+  tcp_move stop-copy
+}
+
+@test "relocate --tcp-established --mode post-copy: a client's connection survives, the count goes on" {
+  tcp_move post-copy
+}
+
+@test "relocate --test: the network checks name a missing bridge and an address already in use" {
+  make_lan
+  start_daemon
+  tcp_counter_container
+  run relocate --test "$ID" "$DEST"
+  assert_failure
+  assert_output_match "eligibility violation: network: the container's veth eth0 needs a bridge here"
+  kill -9 "$DAEMON"
+  wait_until "! ip netns exec $HB ss -ltn | grep -q ':27200'" 100
+  start_daemon --bridge br0
+  ip -n "$HB" addr add 10.213.9.50/32 dev lo
+  run relocate --test "$ID" "$DEST"
+  assert_failure
+  assert_output_match "eligibility violation: network: address 10.213.9.50/24 is already in use here"
+  ip -n "$HB" addr del 10.213.9.50/32 dev lo
+  run relocate --test "$ID" "$DEST"
+  assert_success
+  assert_still_here
+}
+
+@test "relocate --test: a different rootfs at the destination is that exact violation" {
+  # host B sees another tree at the same path: its own mount namespace
+  cp -a "$BUNDLE/rootfs" "$TEST_DIR/other-rootfs"
+  echo changed > "$TEST_DIR/other-rootfs/etc/motd"
+  DAEMON_PREFIX=(unshare -m --propagation private sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"'
+    _ "$TEST_DIR/other-rootfs" "$BUNDLE/rootfs")
+  start_daemon
+  start_counter
+  run relocate --test "$ID" "$DEST"
+  assert_failure
+  assert_output_match "eligibility violation: rootfs: $BUNDLE/rootfs differs here"
+  assert_still_here
+  tail -n 1 "$ROOT/relocate.log" | jq -e '.result == "eligibility violation" and .test' > /dev/null
+}
+
+@test "relocate --test --mode pre-copy: this kernel's missing soft-dirty tracking is the violation" {
+  "$CRIU" check --feature mem_dirty_track > /dev/null 2>&1 && skip "this kernel tracks soft-dirty pages: the refusal cannot be shown"
+  start_daemon
+  start_counter
+  run relocate --test --mode pre-copy "$ID" "$DEST"
+  assert_failure
+  assert_output_match "eligibility violation: pre-copy: this kernel has no soft-dirty memory tracking"
+  assert_still_here
+}

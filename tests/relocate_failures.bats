@@ -41,6 +41,14 @@ wait_handler_done ()
     fail "left in $DST/.relocate: $(ls -A "$DST/.relocate")"
 }
 
+# start_daemon once more, the first one killed: host B's cgroups go at
+# teardown once this daemon has gone too (its kill is not its exit).
+restart_daemon ()
+{
+  start_daemon
+  on_teardown "for i in \$(seq 50); do kill -0 $DAEMON 2> /dev/null || break; sleep 0.1; done; for d in $(hostb_cgroups | tr '\n' ' '); do rmdir \$d; done"
+}
+
 spool_image_bytes () { cat "$DST"/.relocate/[0-9]*/images/* 2> /dev/null | wc -c; }
 
 @test "sie serve killed mid-transfer: connection lost, the source runs on; the restarted daemon sweeps the spool and the move then completes" {
@@ -57,6 +65,7 @@ spool_image_bytes () { cat "$DST"/.relocate/[0-9]*/images/* 2> /dev/null | wc -c
   handler=$(pgrep -P "$DAEMON")
   [ -n "$handler" ] || fail "no per-connection process"
   kill -9 "$DAEMON" $handler
+  wait "$DAEMON" || true
   rc=0
   wait "$mover" || rc=$?
   [ "$rc" -ne 0 ] || fail "the relocation succeeded: $(cat "$TEST_DIR/reloc.out")"
@@ -72,7 +81,7 @@ spool_image_bytes () { cat "$DST"/.relocate/[0-9]*/images/* 2> /dev/null | wc -c
   echo '{}' > "$DST/.bundles/$ID-orphan/config.json"
 
   tc -n "$HA" qdisc del dev eth0 root
-  start_daemon
+  restart_daemon
   [ ! -e "$DST/.relocate/$handler" ] || fail "the stale spool is still there"
   [ ! -e "$DST/.relocate/$ID.lock" ] || fail "the stale ID lock is still there"
   [ ! -e "$DST/.bundles/$ID-orphan" ] || fail "the orphaned bundle is still there"
@@ -97,7 +106,8 @@ spool_image_bytes () { cat "$DST"/.relocate/[0-9]*/images/* 2> /dev/null | wc -c
     grep -q "^sie serve: $ID: committed" "$TEST_DIR/serve.log" || fail "serve.log: $(cat "$TEST_DIR/serve.log")"
   # the living container's bundle survives the sweep at a restart
   kill -9 "$DAEMON"
-  start_daemon
+  wait "$DAEMON" || true
+  restart_daemon
   [ -f "$bundle/config.json" ] || fail "the restart removed the bundle of a running container"
   run "$SIE" --root "$DST" delete --force "$ID"
   assert_success
