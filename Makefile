@@ -46,7 +46,7 @@ SAN_BUILD = $(BUILD)/san
 SAN_LIB_OBJS = $(LIB_SRCS:%.c=$(SAN_BUILD)/%.o) $(CRIU_PB_SAN_OBJS)
 UNIT_BINS = $(UNIT_SRCS:tests/unit/%.c=$(SAN_BUILD)/unit/%)
 
-BENCH_BINS = $(BUILD)/bench/floor $(BUILD)/bench/rusage
+BENCH_BINS = $(BUILD)/bench/floor $(BUILD)/bench/rusage $(BUILD)/bench/memhog
 
 MAN_PAGES = $(sort $(wildcard man/*.8))
 
@@ -124,6 +124,7 @@ bench: all $(BENCH_BINS)
 	./bench/lifecycle
 	./bench/cgroups
 	./bench/checkpoint
+	./bench/relocate
 
 install: all
 	install -D -m 0755 sie $(DESTDIR)$(BINDIR)/sie

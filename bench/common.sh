@@ -165,6 +165,22 @@ bench_build_rusage ()
   echo "$dir/rusage"
 }
 
+# bench_install_memhog ROOTFS: puts the static memory filler (bench/memhog.c:
+# `memhog MIB [GAPFILE]`) at ROOTFS/bin/memhog, from the build tree when
+# `make` built it there, else compiled now.
+bench_install_memhog ()
+{
+  local rootfs=$1 repo
+  repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd) || return
+  if [ -x "$repo/build/bench/memhog" ] && [ "$repo/build/bench/memhog" -nt "$repo/bench/memhog.c" ]; then
+    cp "$repo/build/bench/memhog" "$rootfs/bin/memhog"
+    return
+  fi
+  ${CC:-cc} -O2 -std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Werror -static \
+    -o "$rootfs/bin/memhog" "$repo/bench/memhog.c" >&2 \
+    || bench_die "cannot compile bench/memhog.c (needs cc and a static libc: Debian package 'libc6-dev')"
+}
+
 # bench_column K [FILE]: the K-th whitespace-separated column of FILE.
 bench_column ()
 {
