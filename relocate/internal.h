@@ -67,6 +67,53 @@ int sie_postcopy_watch_start (struct sie_postcopy_watch *w, int sock, const char
  * connection's (its status tells which). */
 int sie_postcopy_watch_wait (struct sie_postcopy_watch *w, char **reply, sie_error_t *err);
 void sie_postcopy_watch_release (struct sie_postcopy_watch *w);
+/* ---- spool.c: the destination's files under its root ---- */
+
+#define SIE_RELOC_SPOOL ".relocate"
+
+/* One connection's working directory, <root>/.relocate/<pid>/, whose
+ * file "lock" the handler holds locked for its whole life: a spool whose
+ * lock can be taken is a dead handler's, whatever process has its pid now. */
+struct sie_spool
+{
+  char *dir;
+  int dirfd;
+  int lockfd;
+};
+
+int sie_spool_make (const char *root, struct sie_spool *s, sie_error_t *err);
+/* Removes the directory (never descending into a mount) and the lock. */
+void sie_spool_remove (struct sie_spool *s);
+
+/* One relocation per container ID: <root>/.relocate/<id>.lock, held
+ * while it runs.  Returns the fd; a held lock is an error naming the ID. */
+int sie_spool_lock_id (const char *root, const char *id, sie_error_t *err);
+/* Unlinks the lock file, then lets it go. */
+void sie_spool_unlock_id (const char *root, const char *id, int fd);
+
+/* The relocated container's bundle: the spool's bundle/ moves to
+ * <root>/.bundles/<id> just before the restore (a stale one there, left
+ * by a relocation that never restored, is replaced; an ID some container
+ * has is an error).  *path is the new place. */
+int sie_reloc_bundle_place (const char *root, int spoolfd, const char *id, char **path,
+                            sie_error_t *err);
+/* Removes <root>/.bundles/<id> unless a container has the ID. */
+void sie_reloc_bundle_remove (const char *root, const char *id);
+
+/* At the daemon's start: removes the spools of dead handlers, ID locks
+ * nobody holds, and bundles of relocations that never restored, saying so
+ * on stderr.  Best effort: what cannot go stays, with a warning. */
+void sie_spool_sweep (const char *root);
+
+/* ---- cgroup_busy.c ---- */
+
+/* Whether the cgroup a restore of id with this config (JSON) would use
+ * here already holds processes, in any hierarchy: the config's
+ * linux.cgroupsPath, else this process's own cgroup/<id>, resolved as
+ * sie_cgroup_create does.  Returns 1 with *detail ("cgroup <dir> already
+ * holds processes", malloc'd), 0 when free, -1 on error. */
+int sie_relocate_cgroup_in_use (const char *id, const char *config_json, char **detail,
+                                sie_error_t *err);
 
 /* ---- transfer.c: files over the wire ---- */
 

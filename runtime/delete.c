@@ -3,8 +3,12 @@
 #include "container.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cgroups/cgroup.h"
 #include "cgroups/freezer.h"
@@ -14,6 +18,7 @@
 #include "runtime/signal_proc.h"
 #include "runtime/statedir.h"
 #include "util/cleanup.h"
+#include "util/fs.h"
 #include "util/log.h"
 
 /* Processes left frozen after the init died (a paused container whose
@@ -92,6 +97,46 @@ release_net_devices (int dirfd, bool force, sie_error_t *err)
   return 0;
 }
 
+/* A relocated container's bundle is sie's own, <root>/.bundles/<id>, and
+ * goes with it; recognised by that exact path (state.json records the
+ * bundle's real path), so a user's bundle anywhere else is never touched.
+ * A checkpointed container's stays: `sie restore` replaces that state
+ * (deleting it) and needs the bundle after.  What stays, or a bundle a
+ * failure here leaves, `sie serve` removes at its next start, once no
+ * container has the ID.  Returns the directory holding it, or NULL. */
+static char *
+relocated_bundle_dir (const char *root, const char *id, const struct sie_container_info *info)
+{
+  char real_root[PATH_MAX];
+  char *own = NULL;
+
+  if (info->st == NULL || info->st->bundle == NULL || realpath (root, real_root) == NULL)
+    return NULL;
+  if (info->status == SIE_STATUS_STOPPED && faccessat (info->dirfd, "checkpointed", F_OK, 0) == 0)
+    return NULL;
+  if (asprintf (&own, "%s/%s/%s", real_root, SIE_RELOCATED_BUNDLES, id) < 0)
+    return NULL;
+  if (strcmp (info->st->bundle, own) == 0)
+    {
+      *strrchr (own, '/') = '\0';
+      return own;
+    }
+  free (own);
+  return NULL;
+}
+
+static void
+remove_relocated_bundle (const char *dir, const char *id)
+{
+  cleanup_close int dirfd = open (dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+  sie_error_t err = NULL;
+
+  if (dirfd < 0 || sie_remove_tree_at (dirfd, id, &err) < 0)
+    sie_log_warning ("the relocated bundle %s/%s stays: %s", dir, id,
+                     err ? err->msg : strerror (errno));
+  sie_error_release (&err);
+}
+
 static int
 check_deletable (const struct sie_container_info *info, bool force, sie_error_t *err)
 {
@@ -105,6 +150,7 @@ int
 sie_container_delete (const char *root, const char *id, bool force, sie_error_t *err)
 {
   struct sie_container_info info;
+  cleanup_free char *bundle_dir = NULL;
   int ret;
 
   if (sie_container_info_load (root, id, true, &info, err) < 0)
@@ -117,6 +163,7 @@ sie_container_delete (const char *root, const char *id, bool force, sie_error_t 
       return -1;
     }
   sie_debug ("delete: status %s", sie_status_name (info.status));
+  bundle_dir = relocated_bundle_dir (root, id, &info);
   ret = check_deletable (&info, force, err);
   if (ret == 0 && info.status == SIE_STATUS_PAUSED)
     ret = kill_paused (&info, err);
@@ -131,6 +178,8 @@ sie_container_delete (const char *root, const char *id, bool force, sie_error_t 
       run_poststop (&info, id);
       ret = sie_statedir_remove (root, id, err);
     }
+  if (ret == 0 && bundle_dir)
+    remove_relocated_bundle (bundle_dir, id);
   sie_container_info_release (&info);
   return ret;
 }

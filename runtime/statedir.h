@@ -14,6 +14,9 @@
 
 #define SIE_DEFAULT_ROOT "/run/sie"
 #define SIE_ID_MAX 255
+/* <root>/.bundles/<id>: the bundle `sie serve` made for a container it
+ * received; it belongs to that container and goes with it at delete. */
+#define SIE_RELOCATED_BUNDLES ".bundles"
 
 /* runc's rule ([A-Za-z0-9_+.-]+, not "." or ".."), bounded in length. */
 int sie_id_validate (const char *id, sie_error_t *err);
