@@ -20,6 +20,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "relocate/rootfs_copy.h"
+#include "relocate/treehash.h"
 #include "relocate/wire.h"
 #include "runtime/checkpoint.h"
 #include "runtime/container.h"
@@ -127,6 +129,11 @@ write_bundle (struct conn *c, const char *config, const char *root_path, const c
     return sie_error (err, errno, "%s/bundle", c->spool.dir);
   if (sie_write_file_atomic_at (bfd, SIE_CONFIG_FILE, config, strlen (config), 0600, err) < 0)
     return -1;
+  if (c->facts && sie_json_bool (c->facts, "copy_rootfs"))
+    return root_path[0] == '/' || strchr (root_path, '/') != NULL
+               ? sie_error (err, 0, "--copy-rootfs: root.path \"%s\" must be a name in the bundle",
+                            root_path)
+               : 0; /* the tree arrives there (TREE_BEGIN) */
   if (root_path[0] == '/' || strchr (root_path, '/') != NULL)
     return 0;
   if (symlinkat (rootfs, bfd, root_path) < 0)
@@ -165,6 +172,39 @@ on_begin (struct conn *c, const char *json, sie_error_t *err)
   c->begin = v;
   c->stdio_modes = yajl_tree_get (v, sp, yajl_t_array);
   return ok (c, err);
+}
+
+/* --copy-rootfs: the tree comes into the spool's bundle, under root.path,
+ * and counts only if it is the tree the source hashed. */
+static int
+on_tree (struct conn *c, sie_error_t *err)
+{
+  const char *rp[] = { "root", "path", NULL };
+  const char *config = c->begin ? sie_json_str (c->begin, "config") : NULL;
+  yajl_val cfg = config ? yajl_tree_parse (config, NULL, 0) : NULL;
+  const char *name = cfg ? YAJL_GET_STRING (yajl_tree_get (cfg, rp, yajl_t_string)) : NULL;
+  const char *want = c->facts ? sie_json_str (c->facts, "rootfs_hash") : NULL;
+  cleanup_close int bfd = openat (c->spool.dirfd, "bundle", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  char hash[SIE_TREEHASH_HEX], path[PATH_MAX];
+  int ret = -1;
+
+  if (name == NULL || want == NULL || !sie_json_bool (c->facts, "copy_rootfs") || bfd < 0)
+    sie_error (err, EINVAL, "TREE_BEGIN without BEGIN and --copy-rootfs facts");
+  else if (sie_rootfs_recv (c->sock, bfd, name, &c->budget, err) == 0)
+    {
+      snprintf (path, sizeof path, "%s/bundle/%s", c->spool.dir, name);
+      if (sie_treehash (path, hash, err) < 0)
+        sie_error_prefix (err, "--copy-rootfs");
+      else if (strcmp (hash, want) != 0)
+        sie_error (err, 0, "--copy-rootfs: the tree arrived with hash %.12s, not the source's %.12s "
+                           "(did it change during the copy?)", hash, want);
+      else
+        ret = ok (c, err);
+      if (ret < 0)
+        sie_remove_tree_at (bfd, name, NULL);
+    }
+  yajl_tree_free (cfg);
+  return ret;
 }
 
 /* The restored init's stdio, never the daemon's own: /dev/null where the
@@ -334,6 +374,7 @@ serve_one (struct conn *c, sie_error_t *err)
         case SIE_MSG_CHECK: ret = on_check (c, data, err); break;
         case SIE_MSG_BEGIN: ret = on_begin (c, data, err); break;
         case SIE_MSG_RESTORE: ret = on_restore (c, data, err); break;
+        case SIE_MSG_TREE_BEGIN: ret = on_tree (c, err); break;
         case SIE_MSG_COMMIT:
           commit (c);
           return ok (c, err);
@@ -345,7 +386,8 @@ serve_one (struct conn *c, sie_error_t *err)
       if (ret < 0)
         {
           reply_error (c, "internal error", (*err)->msg);
-          if (type != SIE_MSG_RESTORE && type != SIE_MSG_BEGIN && type != SIE_MSG_CHECK)
+          if (type != SIE_MSG_RESTORE && type != SIE_MSG_BEGIN && type != SIE_MSG_CHECK
+              && type != SIE_MSG_TREE_BEGIN)
             return -1;
           /* the source answers with ABORT */
           fprintf (stderr, "sie serve: %s%s%s\n", c->id ? c->id : "", c->id ? ": " : "", (*err)->msg);

@@ -25,6 +25,7 @@
 #include "cgroups/freezer.h"
 #include "relocate/duration.h"
 #include "netns/netdevices.h"
+#include "relocate/rootfs_copy.h"
 #include "relocate/wire.h"
 #include "runtime/container.h"
 #include "runtime/criu_opts.h"
@@ -139,18 +140,16 @@ check_bounds (void *data, sie_error_t *err)
   return 0;
 }
 
-/* Sends a control message and waits for the expected answer; an
- * SIE_MSG_ERROR answer becomes the error. */
+/* Waits for the expected answer; an SIE_MSG_ERROR answer becomes the
+ * error. */
 static int
-exchange (struct src *s, uint32_t type, const char *json, uint32_t want, char **reply,
-          sie_error_t *err)
+await_reply (struct src *s, uint32_t want, char **reply, sie_error_t *err)
 {
   cleanup_free char *data = NULL;
   uint32_t got;
   size_t len;
 
-  if (sie_wire_send (s->sock, type, json, strlen (json), err) < 0
-      || sie_wire_recv (s->sock, &got, &data, &len, err) < 0)
+  if (sie_wire_recv (s->sock, &got, &data, &len, err) < 0)
     return wire_failed (s, err);
   if (got == SIE_MSG_ERROR)
     {
@@ -165,6 +164,16 @@ exchange (struct src *s, uint32_t type, const char *json, uint32_t want, char **
   if (reply)
     *reply = move_ptr (data);
   return 0;
+}
+
+/* Sends a control message and waits for the expected answer. */
+static int
+exchange (struct src *s, uint32_t type, const char *json, uint32_t want, char **reply,
+          sie_error_t *err)
+{
+  if (sie_wire_send (s->sock, type, json, strlen (json), err) < 0)
+    return wire_failed (s, err);
+  return await_reply (s, want, reply, err);
 }
 
 /* Prints every violation of a verdict; the first one not forced past
@@ -254,6 +263,28 @@ send_begin (struct src *s, sie_error_t *err)
   if (jout_finish (&o, false, &doc, err) < 0)
     return -1;
   return exchange (s, SIE_MSG_BEGIN, doc, SIE_MSG_OK, NULL, err);
+}
+
+/* --copy-rootfs: the tree goes before the freeze, while the container
+ * runs; the destination answers once it has it with the facts' hash. */
+static int
+send_rootfs (struct src *s, sie_error_t *err)
+{
+  struct sie_xfer_progress p = { .tick = check_bounds, .data = s, .bytes = s->st.bytes };
+
+  show (s, "rootfs");
+  if (sie_wire_send (s->sock, SIE_MSG_TREE_BEGIN, "{}", 2, err) < 0)
+    return wire_failed (s, err);
+  if (sie_rootfs_send (s->sock, s->info.st->rootfs, &p, err) < 0)
+    {
+      if (s->result != SIE_RELOC_COMPLETED)
+        return -1; /* cancelled or out of time */
+      if ((*err)->status == EPIPE || (*err)->status == ECONNRESET)
+        return wire_failed (s, err);
+      return fail (s, SIE_RELOC_INTERNAL, err, "--copy-rootfs: %s", (*err)->msg);
+    }
+  s->st.bytes = p.bytes;
+  return await_reply (s, SIE_MSG_OK, NULL, err);
 }
 
 static int restored (struct src *s, const char *reply, sie_error_t *err);
@@ -609,7 +640,8 @@ run (struct src *s, sie_error_t *err)
     return -1;
   if (s->o->test)
     return 0;
-  if (send_begin (s, err) < 0 || move (s, err) < 0)
+  if (send_begin (s, err) < 0 || (s->o->copy_rootfs && send_rootfs (s, err) < 0)
+      || move (s, err) < 0)
     return -1;
   return commit (s, err);
 }

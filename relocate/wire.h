@@ -27,12 +27,14 @@ enum sie_msg_type
   SIE_MSG_FILE_DATA,   /* raw bytes of the current file */
   SIE_MSG_FILE_END,    /* source: {} */
   SIE_MSG_RESTORE,     /* source: {"tcp_established": bool, "page_server": "addr:port" or absent} */
-  SIE_MSG_RESTORED,    /* dest: {"pid": N} */
+  SIE_MSG_RESTORED,    /* dest: {"pid": N, "restore_us": N} */
   SIE_MSG_COMMIT,      /* source: the source is gone; dest answers SIE_MSG_OK */
   SIE_MSG_ABORT,       /* source: undo everything; dest answers SIE_MSG_OK */
   SIE_MSG_OK,
   SIE_MSG_TREE_DATA = 13, /* source: raw bytes of the rootfs archive (relocate/rootfs_copy.h) */
   SIE_MSG_TREE_END = 14,  /* source: {}; the archive is complete */
+  SIE_MSG_TREE_BEGIN = 15, /* source: {}; TREE_DATA follows; dest answers SIE_MSG_OK once it has
+                              the tree with the source's hash */
 };
 
 /* Connects to "HOST:PORT" ("[v6]:PORT" too) with a timeout; returns the fd. */

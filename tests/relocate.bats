@@ -166,3 +166,41 @@ tcp_move ()
   assert_output_match "eligibility violation: pre-copy: this kernel has no soft-dirty memory tracking"
   assert_still_here
 }
+
+@test "relocate --copy-rootfs: host B has no such rootfs; the tree goes along, and the count goes on" {
+  # host B's view of the bundle: an empty directory at the rootfs path
+  mkdir "$TEST_DIR/empty"
+  DAEMON_PREFIX=(unshare -m --propagation private sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"'
+    _ "$TEST_DIR/empty" "$BUNDLE/rootfs")
+  start_daemon
+  start_counter
+  run relocate --test "$ID" "$DEST"
+  assert_failure
+  assert_output_match "eligibility violation: rootfs: $BUNDLE/rootfs differs here"
+  run relocate --mode stop-copy --copy-rootfs "$ID" "$DEST"
+  assert_success
+  assert_moved
+  bundle=$("$SIE" --root "$DST" state "$ID" | jq -r .bundle)
+  [ -d "$bundle/rootfs" ] && [ ! -L "$bundle/rootfs" ] || fail "no copied rootfs in $bundle"
+  cmp "$BUNDLE/rootfs/bin/busybox" "$bundle/rootfs/bin/busybox" || fail "busybox differs in the copy"
+  "$SIE" --root "$DST" delete --force "$ID"
+  [ ! -e "$bundle" ] || fail "delete left the copied bundle $bundle"
+}
+
+@test "relocate --mode post-copy: a restore that fails at the destination leaves the source running, without a hang" {
+  # host B's CRIU cannot start its lazy-pages daemon, so its restore fails
+  # after the source's page server is already waiting for a client
+  mkdir "$TEST_DIR/bin"
+  printf '#!/bin/sh\n[ "$1" = lazy-pages ] && exit 1\nexec %s "$@"\n' "$CRIU" > "$TEST_DIR/bin/criu"
+  chmod +x "$TEST_DIR/bin/criu"
+  DAEMON_PREFIX=(env PATH="$TEST_DIR/bin:$PATH")
+  start_daemon
+  start_counter
+  SECONDS=0
+  run relocate --mode post-copy "$ID" "$DEST"
+  assert_failure
+  assert_output_match "lazy-pages"
+  [ "$SECONDS" -lt 60 ] || fail "took $SECONDS s"
+  assert_still_here
+  tail -n 1 "$ROOT/relocate.log" | jq -e '.result != "completed"' > /dev/null
+}
