@@ -336,9 +336,8 @@ append_pids (const char *dir, pid_t **pids, size_t *n, sie_error_t *err)
   return 0;
 }
 
-/* The pids of `dir` and, with `recurse`, of every cgroup below it. */
-static int
-collect_pids (const char *dir, bool recurse, pid_t **pids, size_t *n, sie_error_t *err)
+int
+sie_cgroup_dir_pids (const char *dir, bool recurse, pid_t **pids, size_t *n, sie_error_t *err)
 {
   DIR *d;
   struct dirent *de;
@@ -359,7 +358,7 @@ collect_pids (const char *dir, bool recurse, pid_t **pids, size_t *n, sie_error_
       if (asprintf (&sub, "%s/%s", dir, de->d_name) < 0)
         ret = sie_error (err, ENOMEM, "%s", dir);
       else
-        ret = collect_pids (sub, true, pids, n, err);
+        ret = sie_cgroup_dir_pids (sub, true, pids, n, err);
     }
   closedir (d);
   return ret;
@@ -395,7 +394,7 @@ sie_cgroup_pids (const struct sie_cgroup *cg, pid_t **pids, size_t *n, sie_error
   *n = 0;
   if (d == NULL)
     return 0;
-  if (collect_pids (d->path, d->created, pids, n, err) < 0)
+  if (sie_cgroup_dir_pids (d->path, d->created, pids, n, err) < 0)
     {
       free (*pids);
       *pids = NULL;
@@ -450,7 +449,7 @@ kill_all (const struct sie_cgroup_dir *d, sie_error_t *err)
       cleanup_free pid_t *pids = NULL;
       size_t n = 0, others = 0;
 
-      if (collect_pids (d->path, d->created, &pids, &n, err) < 0)
+      if (sie_cgroup_dir_pids (d->path, d->created, &pids, &n, err) < 0)
         return -1;
       for (size_t i = 0; i < n; i++)
         if (pids[i] != self && pids[i] > 0)

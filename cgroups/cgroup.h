@@ -126,4 +126,8 @@ sie_cgroup_freep (struct sie_cgroup **cg)
 }
 #define cleanup_cgroup __attribute__ ((cleanup (sie_cgroup_freep)))
 
+/* The processes of the cgroup directory dir, and with recurse of every
+ * cgroup below it; a missing directory has none.  *pids grows (free it). */
+int sie_cgroup_dir_pids (const char *dir, bool recurse, pid_t **pids, size_t *n, sie_error_t *err);
+
 #endif

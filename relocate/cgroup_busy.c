@@ -5,63 +5,26 @@
  * processes too.  So a cgroup holding processes is refused up front. */
 #include "relocate/internal.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
+#include "cgroups/cgroup.h"
 #include "cgroups/layout_parse.h"
 #include "util/cleanup.h"
-
-/* cgroup.procs of dir is not empty: 1; empty or no such cgroup: 0. */
-static int
-has_own_processes (const char *dir, sie_error_t *err)
-{
-  cleanup_free char *path = NULL;
-  cleanup_close int fd = -1;
-  char c;
-  ssize_t n;
-
-  if (asprintf (&path, "%s/cgroup.procs", dir) < 0)
-    return sie_error (err, ENOMEM, "%s", dir);
-  fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return errno == ENOENT ? 0 : sie_error (err, errno, "open %s", path);
-  n = read (fd, &c, 1);
-  if (n < 0)
-    return sie_error (err, errno, "read %s", path);
-  return n > 0;
-}
 
 /* 1 when dir or a cgroup below it has a process, 0 when none (or no
  * such directory), -1 on error. */
 static int
 tree_has_processes (const char *dir, sie_error_t *err)
 {
-  DIR *d;
-  struct dirent *de;
-  int ret = has_own_processes (dir, err);
+  cleanup_free pid_t *pids = NULL;
+  size_t n = 0;
 
-  if (ret != 0)
-    return ret;
-  d = opendir (dir);
-  if (d == NULL)
-    return errno == ENOENT ? 0 : sie_error (err, errno, "open %s", dir);
-  while (ret == 0 && (de = readdir (d)) != NULL)
-    {
-      cleanup_free char *sub = NULL;
-      if (de->d_type != DT_DIR || de->d_name[0] == '.')
-        continue;
-      if (asprintf (&sub, "%s/%s", dir, de->d_name) < 0)
-        ret = sie_error (err, ENOMEM, "%s", dir);
-      else
-        ret = tree_has_processes (sub, err);
-    }
-  closedir (d);
-  return ret;
+  if (sie_cgroup_dir_pids (dir, true, &pids, &n, err) < 0)
+    return -1;
+  return n > 0;
 }
 
 static int
