@@ -29,6 +29,7 @@
 #include "relocate/rootfs_copy.h"
 #include "relocate/treehash.h"
 #include "relocate/wire.h"
+#include "tests/unit/fds.h"
 #include "tests/unit/tap.h"
 
 static char base[] = "/tmp/sie-rootfs-copy-XXXXXX";
@@ -61,19 +62,6 @@ die (const char *what, const char *path)
   printf ("Bail out! %s %s: %s\n", what, path, strerror (errno));
   nftw (base, rm_one, 16, FTW_DEPTH | FTW_PHYS);
   exit (1);
-}
-
-static int
-count_fds (void)
-{
-  DIR *d = opendir ("/proc/self/fd");
-  int n = 0;
-
-  while (d && readdir (d))
-    n++;
-  if (d)
-    closedir (d);
-  return n;
 }
 
 static bool

@@ -12,23 +12,11 @@
 #include <unistd.h>
 
 #include "runtime/rootfs_internal.h"
+#include "tests/unit/fds.h"
 #include "tests/unit/tap.h"
 
 static char base[] = "/tmp/sie-paths-XXXXXX";
 static char rootfs[64];
-
-static int
-count_fds (void)
-{
-  DIR *d = opendir ("/proc/self/fd");
-  int n = 0;
-
-  while (d && readdir (d))
-    n++;
-  if (d)
-    closedir (d);
-  return n;
-}
 
 static bool
 same_file (int fd, const char *path)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "relocate/treehash.h"
+#include "tests/unit/fds.h"
 #include "tests/unit/tap.h"
 
 static char base[] = "/tmp/sie-treehash-XXXXXX";
@@ -29,19 +30,6 @@ at (const char *rel)
   char *b = bufs[next++ % 4];
   snprintf (b, sizeof (bufs[0]), "%s/%s", base, rel);
   return b;
-}
-
-static int
-count_fds (void)
-{
-  DIR *d = opendir ("/proc/self/fd");
-  int n = 0;
-
-  while (d && readdir (d))
-    n++;
-  if (d)
-    closedir (d);
-  return n;
 }
 
 static void
