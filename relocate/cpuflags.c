@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "util/cleanup.h"
+#include "util/strv.h"
 
 #define BLANKS " \t\r\n"
 
@@ -241,17 +242,5 @@ sie_cpuflags_diff (const struct sie_cpuflags *a, const struct sie_cpuflags *b,
 int
 sie_cpuflags_format (const struct sie_cpuflags *f, char **out, sie_error_t *err)
 {
-  size_t len = 1;
-  char *s, *p;
-
-  for (size_t i = 0; i < f->n; i++)
-    len += strlen (f->v[i]) + 1;
-  s = p = malloc (len);
-  if (s == NULL)
-    return sie_error (err, ENOMEM, "CPU flags");
-  *p = '\0';
-  for (size_t i = 0; i < f->n; i++)
-    p = stpcpy (stpcpy (p, i ? " " : ""), f->v[i]);
-  *out = s;
-  return 0;
+  return sie_strv_join (f->v, f->n, " ", "CPU flags", out, err);
 }

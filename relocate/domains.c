@@ -12,6 +12,7 @@
 #include "spec/config_json.h"
 #include "util/cleanup.h"
 #include "util/fs.h"
+#include "util/strv.h"
 
 /* A domains file is written by hand: small. */
 #define DOMAINS_FILE_MAX (4 << 20)
@@ -256,17 +257,8 @@ sie_reloc_domain_has_member (const struct sie_reloc_domain *d, const char *hostp
 int
 sie_reloc_domain_format_members (const struct sie_reloc_domain *d, char **out, sie_error_t *err)
 {
-  size_t len = 1;
-  char *s, *p;
+  char what[128];
 
-  for (size_t i = 0; i < d->n_members; i++)
-    len += strlen (d->members[i]) + 2;
-  s = p = malloc (len);
-  if (s == NULL)
-    return sie_error (err, ENOMEM, "relocation domain %s", d->name);
-  *p = '\0';
-  for (size_t i = 0; i < d->n_members; i++)
-    p = stpcpy (stpcpy (p, i ? ", " : ""), d->members[i]);
-  *out = s;
-  return 0;
+  snprintf (what, sizeof what, "relocation domain %s", d->name);
+  return sie_strv_join (d->members, d->n_members, ", ", what, out, err);
 }
