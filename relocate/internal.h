@@ -46,6 +46,7 @@ int sie_netfacts_veths (yajl_val facts, char ***names, size_t *n);
 
 /* ---- postcopy.c: the destination's answer while CRIU serves pages ---- */
 
+#include <netinet/in.h>
 #include <pthread.h>
 
 struct sie_postcopy_watch
@@ -53,7 +54,7 @@ struct sie_postcopy_watch
   pthread_t thread;
   bool started;
   int sock;
-  char page_server[128];
+  struct sockaddr_in page_server;
   uint32_t type;  /* the answer's */
   char *reply;
   sie_error_t err;
@@ -61,8 +62,8 @@ struct sie_postcopy_watch
 
 /* After RESTORE went out: a thread reads the answer, and if it is not
  * RESTORED, unblocks CRIU's page server should it still wait for a client. */
-int sie_postcopy_watch_start (struct sie_postcopy_watch *w, int sock, const char *page_server,
-                              sie_error_t *err);
+int sie_postcopy_watch_start (struct sie_postcopy_watch *w, int sock,
+                              const struct sockaddr_in *page_server, sie_error_t *err);
 /* The RESTORED answer (malloc'd), or the error: the destination's, or the
  * connection's (its status tells which). */
 int sie_postcopy_watch_wait (struct sie_postcopy_watch *w, char **reply, sie_error_t *err);

@@ -11,13 +11,10 @@
  *    the source is kept.  It waits for the watcher's answer. */
 #include "relocate/internal.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <pthread.h>
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -26,24 +23,13 @@
 
 /* A connection that closes at once ends CRIU's wait for a client. */
 static void
-hang_up_page_server (const char *addr)
+hang_up_page_server (const struct sockaddr_in *addr)
 {
-  struct sockaddr_in sin = { .sin_family = AF_INET };
-  char host[64];
-  const char *colon = strrchr (addr, ':');
-  int fd;
+  int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
-  if (colon == NULL || (size_t) (colon - addr) >= sizeof host)
-    return;
-  memcpy (host, addr, (size_t) (colon - addr));
-  host[colon - addr] = '\0';
-  sin.sin_port = htons ((uint16_t) atoi (colon + 1));
-  if (inet_pton (AF_INET, host, &sin.sin_addr) != 1)
-    return;
-  fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return;
-  connect (fd, (struct sockaddr *) &sin, sizeof sin);
+  connect (fd, (const struct sockaddr *) addr, sizeof *addr);
   close (fd);
 }
 
@@ -54,18 +40,18 @@ watch (void *arg)
   size_t len;
 
   if (sie_wire_recv (w->sock, &w->type, &w->reply, &len, &w->err) < 0 || w->type != SIE_MSG_RESTORED)
-    hang_up_page_server (w->page_server);
+    hang_up_page_server (&w->page_server);
   return NULL;
 }
 
 int
-sie_postcopy_watch_start (struct sie_postcopy_watch *w, int sock, const char *page_server,
-                          sie_error_t *err)
+sie_postcopy_watch_start (struct sie_postcopy_watch *w, int sock,
+                          const struct sockaddr_in *page_server, sie_error_t *err)
 {
   int e;
 
   w->sock = sock;
-  snprintf (w->page_server, sizeof w->page_server, "%s", page_server);
+  w->page_server = *page_server;
   e = pthread_create (&w->thread, NULL, watch, w);
   if (e != 0)
     return sie_error (err, e, "post-copy: start the watcher");

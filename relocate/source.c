@@ -56,7 +56,8 @@ struct src
   struct sie_reloc_status st;
   uint64_t freeze_us, quiesce_us, restore_sent_us;
   bool restored;
-  char page_server[128];
+  char page_server[128]; /* for CRIU */
+  struct sockaddr_in page_server_addr;
   struct sie_postcopy_watch watch;
   enum sie_reloc_result result;
   bool tty;
@@ -318,7 +319,7 @@ restore_there (struct src *s, sie_error_t *err)
     {
       if (sie_wire_send (s->sock, SIE_MSG_RESTORE, req, strlen (req), err) < 0)
         return wire_failed (s, err);
-      return sie_postcopy_watch_start (&s->watch, s->sock, s->page_server, err);
+      return sie_postcopy_watch_start (&s->watch, s->sock, &s->page_server_addr, err);
     }
   if (exchange (s, SIE_MSG_RESTORE, req, SIE_MSG_RESTORED, &reply, err) < 0)
     return -1;
@@ -429,6 +430,7 @@ pick_page_server (struct src *s, sie_error_t *err)
     }
   port = ntohs (any.sin_port);
   close (probe);
+  s->page_server_addr = any;
   snprintf (s->page_server, sizeof s->page_server, "%s:%d", host, port);
   return 0;
 }
