@@ -115,13 +115,14 @@ spool_image_bytes () { cat "$DST"/.relocate/[0-9]*/images/* 2> /dev/null | wc -c
   [ -x "$BUNDLE/rootfs/bin/busybox" ] || fail "delete went through the root.path link"
 }
 
-@test "relocate aborted (--max-quiesce 1ms): no bundle is left at the destination" {
+@test "relocate --max-quiesce 1ms: aborted, the source keeps running, no bundle is left at the destination" {
   start_daemon
   start_counter
   run relocate --mode stop-copy --max-quiesce 1ms "$ID" "$DEST"
   assert_failure
   assert_output_match "max-quiesce exceeded"
   assert_still_here
+  tail -n 1 "$ROOT/relocate.log" | jq -e '.result == "max-quiesce exceeded"' > /dev/null
   wait_handler_done
   assert_destination_clean
 }
